@@ -1,0 +1,22 @@
+import type { CliCommand } from './command.js';
+import { configMarkdown, loadConfig, EXIT_CONFIG } from '../../config/load.js';
+
+export const configCommand: CliCommand = {
+  name: 'config',
+  summary: 'validate the configuration, or print the variable table',
+  usage: 'molt config [--check | --markdown]',
+  help: 'With --check (default) validates the environment and prints one line per problem (exit 78 on any).\nWith --markdown prints the README table of every variable and its default.',
+  async run(args, env) {
+    if (args.includes('--markdown')) {
+      process.stdout.write(configMarkdown() + '\n');
+      return 0;
+    }
+    const r = loadConfig(env);
+    if (!r.ok) {
+      for (const p of r.problems) process.stderr.write(`molt: config: ${p}\n`);
+      return EXIT_CONFIG;
+    }
+    process.stdout.write('configuration ok\n');
+    return 0;
+  },
+};

@@ -1,0 +1,31 @@
+import type { Logger } from '../core/logger.js';
+import type { ChildHandle, ExitInfo } from './child-process.js';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function waitGroupGone(child: ChildHandle, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (child.groupAlive()) {
+    if (Date.now() >= deadline) return false;
+    await sleep(25);
+  }
+  return true;
+}
+
+/**
+ * Graceful stop of a whole process group: `signal` to the group, wait up to `timeoutMs` for the leader and every
+ * member, then SIGKILL the group. Resolves with the leader's exit once no member is left (orphans cannot keep the port).
+ */
+export async function stopGroup(child: ChildHandle, timeoutMs: number, logger: Logger, signal: NodeJS.Signals = 'SIGTERM'): Promise<ExitInfo> {
+  const started = Date.now();
+  child.signalGroup(signal);
+  const exited = await Promise.race([child.exited, sleep(timeoutMs).then(() => null)]);
+  const left = Math.max(0, timeoutMs - (Date.now() - started));
+  const gone = exited !== null && (await waitGroupGone(child, left));
+  if (!gone) {
+    logger.warn({ event: 'app_kill', pid: child.pid, signal: 'SIGKILL', afterMs: Date.now() - started }, 'stop timeout: killing the app process group');
+    child.signalGroup('SIGKILL');
+    await waitGroupGone(child, 5000);
+  }
+  return child.exited;
+}

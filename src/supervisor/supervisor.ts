@@ -1,0 +1,240 @@
+import type { Logger } from '../core/logger.js';
+import type { EventBus } from '../core/events.js';
+import type { Clock } from '../core/clock.js';
+import { RingBuffer } from './ring-buffer.js';
+import { decideRestart, initialRestartState, type RestartPolicyConfig, type RestartState } from './restart-policy.js';
+import type { AppCommand, ChildHandle, ExitInfo, Spawner } from './child-process.js';
+import { EXIT, signalNumber } from './exit-codes.js';
+import { readUpdateRequest, type UpdateRequest } from './update-request.js';
+import { stopGroup } from './stop-group.js';
+
+export type SupervisorState =
+  | { kind: 'idle' }
+  | { kind: 'running'; pid: number; since: number }
+  | { kind: 'backoff'; delayMs: number; until: number }
+  | { kind: 'held'; reason: string; since: number }
+  | { kind: 'stopping'; pid: number }
+  | { kind: 'exited'; status: number };
+
+export interface LogLine {
+  time: number;
+  source: 'app' | 'supervisor';
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+
+/** Called on exit code 10. It owns the app until it returns; it must leave the app started (startApp) or held. */
+export type UpdateRequestHandler = (request: UpdateRequest | null, signal: AbortSignal) => Promise<void>;
+
+export interface SupervisorDeps {
+  config: RestartPolicyConfig & { stopTimeoutMs: number; appDir: string; dataDir: string };
+  command: AppCommand;
+  logger: Logger;
+  events: EventBus;
+  spawner: Spawner;
+  clock: Clock;
+  /** Environment of the app child (PORT etc.). */
+  childEnv: () => Record<string, string | undefined>;
+  random?: () => number;
+}
+
+/**
+ * Runs the app as a child and keeps it running.
+ * INVARIANTS:
+ * - at most one app child exists at a time (`child`); a new one is spawned only after the previous group is gone;
+ * - while `held` (update, rollback, shutdown) no exit triggers a restart: whoever held the app starts it again;
+ * - `done` resolves exactly once, with the status the supervisor process should exit with.
+ */
+export class Supervisor {
+  readonly logs = new RingBuffer<LogLine>(1000);
+  private state: SupervisorState = { kind: 'idle' };
+  private child: ChildHandle | undefined;
+  private childSince = 0;
+  private policy: RestartState = initialRestartState;
+  private held: string | undefined;
+  private shuttingDown = false;
+  private backoff: AbortController | undefined;
+  private updateAbort = new AbortController();
+  private updateHandler: UpdateRequestHandler | undefined;
+  private handlerRunning: Promise<void> | undefined;
+  private resolveDone!: (status: number) => void;
+  readonly done: Promise<number> = new Promise((r) => (this.resolveDone = r));
+
+  constructor(private readonly deps: SupervisorDeps) {}
+
+  setUpdateHandler(handler: UpdateRequestHandler): void {
+    this.updateHandler = handler;
+  }
+
+  status(): { state: SupervisorState; pid: number | null; up: boolean; restarts: number; since: number | null } {
+    const up = this.state.kind === 'running';
+    return { state: this.state, pid: up ? this.child?.pid ?? null : null, up, restarts: this.policy.restarts, since: up ? this.childSince : null };
+  }
+
+  get restarts(): number {
+    return this.policy.restarts;
+  }
+
+  async start(): Promise<void> {
+    this.spawn();
+  }
+
+  /** Holds the app stopped (graceful stop of its whole group) until startApp(). */
+  async stopApp(reason: string): Promise<ExitInfo | null> {
+    this.held = reason;
+    this.backoff?.abort();
+    const child = this.child;
+    this.state = { kind: 'held', reason, since: this.deps.clock.now() };
+    if (!child) return null;
+    this.state = { kind: 'stopping', pid: child.pid };
+    const exit = await stopGroup(child, this.deps.config.stopTimeoutMs, this.deps.logger, 'SIGTERM');
+    if (this.child === child) this.child = undefined;
+    this.state = { kind: 'held', reason, since: this.deps.clock.now() };
+    return exit;
+  }
+
+  /** Starts the app (again) after a hold; resets the crash-loop counter when `fresh` (a new release). */
+  startApp(opts: { fresh?: boolean } = {}): ChildHandle | undefined {
+    if (this.shuttingDown) return undefined;
+    this.held = undefined;
+    if (opts.fresh) this.policy = { restarts: this.policy.restarts, shortRuns: 0 };
+    return this.spawn();
+  }
+
+  currentChild(): ChildHandle | undefined {
+    return this.child;
+  }
+
+  /** Forwards a non-terminating signal (HUP, QUIT, USR1, USR2) to the app's process group. */
+  forward(signal: NodeJS.Signals): void {
+    const ok = this.child?.signalGroup(signal) ?? false;
+    this.deps.logger.info({ event: 'signal_forwarded', signal, pid: this.child?.pid ?? null, delivered: ok }, `forwarded ${signal}`);
+  }
+
+  /** SIGTERM/SIGINT: stop the app gracefully, then resolve `done` with its exit status. */
+  async shutdown(signal: NodeJS.Signals): Promise<void> {
+    if (this.shuttingDown) return;
+    this.shuttingDown = true;
+    this.deps.events.emit('supervisor_stopping', { signal });
+    this.deps.logger.info({ event: 'supervisor_stopping', signal }, `received ${signal}, stopping`);
+    this.backoff?.abort();
+    this.updateAbort.abort(new Error(`supervisor received ${signal}`));
+    if (this.handlerRunning) {
+      await Promise.race([this.handlerRunning, this.deps.clock.sleep(this.deps.config.stopTimeoutMs)]);
+    }
+    const child = this.child;
+    let status = 128 + signalNumber(signal);
+    if (child) {
+      this.state = { kind: 'stopping', pid: child.pid };
+      const exit = await stopGroup(child, this.deps.config.stopTimeoutMs, this.deps.logger, signal);
+      status = exit.status;
+    }
+    this.finish(status);
+  }
+
+  private finish(status: number): void {
+    this.state = { kind: 'exited', status };
+    this.deps.logger.info({ event: 'supervisor_exit', exitCode: status }, `supervisor exiting with ${status}`);
+    this.resolveDone(status);
+  }
+
+  private spawn(): ChildHandle {
+    const { deps } = this;
+    const child = deps.spawner.spawn(deps.command, {
+      cwd: deps.config.appDir,
+      env: deps.childEnv(),
+      onLine: (stream, line) => {
+        const entry: LogLine = { time: deps.clock.now(), source: 'app', stream, line };
+        this.logs.push(entry);
+        deps.events.emit('log_line', entry);
+      },
+      onMessage: (msg) => this.onMessage(child, msg),
+    });
+    this.child = child;
+    this.childSince = deps.clock.now();
+    this.state = { kind: 'running', pid: child.pid, since: this.childSince };
+    deps.logger.info({ event: 'app_started', pid: child.pid, restarts: this.policy.restarts, command: [deps.command.file, ...deps.command.args] }, 'app started');
+    deps.events.emit('app_started', { pid: child.pid, restarts: this.policy.restarts });
+    void child.exited.then((exit) => this.onExit(child, exit));
+    return child;
+  }
+
+  private onMessage(child: ChildHandle, msg: unknown): void {
+    if (typeof msg === 'object' && msg !== null && (msg as { molt?: string }).molt === 'ready') {
+      this.deps.logger.info({ event: 'app_ready', pid: child.pid, via: 'ipc' }, 'app reported ready');
+      this.deps.events.emit('app_ready', { pid: child.pid, via: 'ipc' });
+    }
+  }
+
+  private async onExit(child: ChildHandle, exit: ExitInfo): Promise<void> {
+    const { deps } = this;
+    const uptimeMs = deps.clock.now() - this.childSince;
+    if (exit.spawnError) deps.logger.error({ event: 'app_spawn_failed', error: exit.spawnError, exitCode: exit.status }, `cannot start app: ${exit.spawnError}`);
+    deps.logger.info({ event: 'app_exited', pid: child.pid, exitCode: exit.exitCode, signal: exit.signal, uptimeMs }, 'app exited');
+    deps.events.emit('app_exited', { pid: child.pid, exitCode: exit.exitCode, signal: exit.signal, uptimeMs });
+    if (this.child !== child || this.held !== undefined || this.shuttingDown) return; // whoever stopped it handles the rest
+    // Leftovers of the group (grandchildren) must not keep the port or survive into the next start.
+    await stopGroup(child, Math.min(deps.config.stopTimeoutMs, 2000), deps.logger, 'SIGTERM');
+    if (this.child !== child || this.held !== undefined || this.shuttingDown) return;
+    this.child = undefined;
+    if (exit.status === EXIT.UPDATE_REQUESTED) return this.onUpdateRequested();
+    const decision = decideRestart(this.policy, { status: exit.status, uptimeMs }, deps.config, deps.random);
+    this.policy = decision.state;
+    if (decision.action === 'exit') return this.finish(decision.status);
+    if (decision.crashLoop) {
+      deps.logger.error({ event: 'crash_loop', restarts: decision.state.shortRuns, delayMs: decision.delayMs }, 'app is crash-looping');
+      deps.events.emit('crash_loop', { restarts: decision.state.shortRuns, windowMs: deps.config.minUptimeMs });
+    }
+    await this.waitBackoff(decision.delayMs, decision.state.restarts);
+  }
+
+  private async waitBackoff(delayMs: number, restarts: number): Promise<void> {
+    const { deps } = this;
+    this.state = { kind: 'backoff', delayMs, until: deps.clock.now() + delayMs };
+    deps.logger.info({ event: 'app_restart_scheduled', delayMs, restarts }, `restarting app in ${delayMs}ms`);
+    deps.events.emit('app_restart_scheduled', { delayMs, restarts });
+    const ac = new AbortController();
+    this.backoff = ac;
+    try {
+      await deps.clock.sleep(delayMs, ac.signal);
+    } catch {
+      return; // aborted by stopApp/shutdown: they own the app now
+    } finally {
+      if (this.backoff === ac) this.backoff = undefined;
+    }
+    if (this.held === undefined && !this.shuttingDown && !this.child) this.spawn();
+  }
+
+  private async onUpdateRequested(): Promise<void> {
+    const { deps } = this;
+    const read = await readUpdateRequest(deps.config.dataDir, deps.clock.now()).catch((err: Error) => {
+      deps.logger.error({ event: 'update_request_unreadable', error: err.message }, 'cannot read update request');
+      return { kind: 'none' as const };
+    });
+    if (read.kind === 'invalid') {
+      deps.logger.error({ event: 'update_request_invalid', problems: read.problems, movedTo: read.movedTo }, `malformed update-request.json moved to ${read.movedTo}: ${read.problems.join('; ')}`);
+      this.spawn();
+      return;
+    }
+    const request = read.kind === 'ok' ? read.request : null;
+    deps.logger.info({ event: 'update_requested', trigger: 'app', ...(request ?? {}) }, 'app requested an update');
+    deps.events.emit('update_requested', { ...(request ?? {}), trigger: 'app' });
+    if (!this.updateHandler) {
+      if (read.kind === 'ok') await import('node:fs/promises').then((fs) => fs.rm(read.path, { force: true }));
+      deps.logger.warn({ event: 'update_engine_absent' }, 'no update engine configured: restarting the current version');
+      this.spawn();
+      return;
+    }
+    this.held = 'update';
+    this.state = { kind: 'held', reason: 'update', since: deps.clock.now() };
+    const run = this.updateHandler(request, this.updateAbort.signal).catch((err: Error) => {
+      deps.logger.error({ event: 'update_handler_failed', error: err.message }, 'update handler failed');
+    });
+    this.handlerRunning = run;
+    await run;
+    this.handlerRunning = undefined;
+    if (!this.child && !this.shuttingDown && this.held === 'update') {
+      deps.logger.warn({ event: 'app_left_stopped' }, 'update handler left the app stopped; holding');
+    }
+  }
+}
