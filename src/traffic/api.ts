@@ -17,6 +17,16 @@ export interface TrafficControl {
   release(): void;
   /** Waits until requests in flight to the app have finished, up to timeoutMs. */
   drain(timeoutMs: number): Promise<void>;
+  /** Every response that went through the supervisor to the app (probation analysis). Returns an unsubscribe. */
+  observe(fn: RequestObserver): () => void;
 }
 
-export const noTraffic: TrafficControl = { hold() {}, release() {}, drain: async () => {} };
+/** One proxied request's outcome; status 0 = the app closed or refused the connection. */
+export interface RequestSample {
+  time: number;
+  status: number;
+  durationMs: number;
+}
+export type RequestObserver = (sample: RequestSample) => void;
+
+export const noTraffic: TrafficControl = { hold() {}, release() {}, drain: async () => {}, observe: () => () => {} };
