@@ -1,0 +1,27 @@
+// `npm run bench`: runs every benchmark row (bounded, loopback only) and assembles bench/RESULTS.md.
+import { ROOT } from './lib/root.js';
+import { writeResults } from './lib/report.js';
+import { benchBackups } from './backups.js';
+import { benchOverhead } from './overhead.js';
+
+const ROWS: Record<string, (root: string) => Promise<void>> = {
+  overhead: benchOverhead,
+  backups: benchBackups,
+};
+
+const only = process.argv.slice(2);
+const started = Date.now();
+for (const [name, fn] of Object.entries(ROWS)) {
+  if (only.length && !only.includes(name)) continue;
+  const t = Date.now();
+  process.stdout.write(`bench: ${name} ...\n`);
+  try {
+    await fn(ROOT);
+    process.stdout.write(`bench: ${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
+  } catch (err) {
+    process.stdout.write(`bench: ${name} FAILED: ${(err as Error).stack}\n`);
+    process.exitCode = 1;
+  }
+}
+await writeResults(ROOT);
+process.stdout.write(`bench: wrote bench/RESULTS.md in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
