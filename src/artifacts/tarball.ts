@@ -20,14 +20,19 @@ export function isExcluded(rel: string, excludes: string[]): boolean {
   });
 }
 
-/** gzip tarball of `root` (minus `excludes`), written via a temp name, fsynced, hashed. */
-export async function createTarball(root: string, dest: string, excludes: string[], signal?: AbortSignal): Promise<Tarball> {
+/** gzip tarball of `root` (minus `excludes`), written via a temp name, fsynced, hashed. `paths` (relative to `root`)
+ * limits it to some entries (scheduled backups of MOLT_BACKUP_PATHS); default the whole tree. */
+export async function createTarball(root: string, dest: string, excludes: string[], signal?: AbortSignal, paths: string[] = ['.'], onEntry?: (path: string) => void): Promise<Tarball> {
   const tmp = `${dest}.partial`;
   await mkdir(dirname(dest), { recursive: true });
   await rm(tmp, { force: true });
   signal?.throwIfAborted();
   try {
-    await tar.create({ gzip: { level: 1 }, file: tmp, cwd: root, portable: true, filter: (p) => !isExcluded(p, excludes) }, ['.']);
+    await tar.create({ gzip: { level: 1 }, file: tmp, cwd: root, portable: true, filter: (p) => {
+      if (isExcluded(p, excludes)) return false;
+      onEntry?.(p);
+      return true;
+    } }, paths);
   } catch (err) {
     await rm(tmp, { force: true });
     throw new MoltError('MOLT_E_BACKUP', `cannot create tarball of ${root}: ${(err as Error).message}`, { cause: err });
@@ -41,7 +46,7 @@ export async function createTarball(root: string, dest: string, excludes: string
 }
 
 /** Verifies the checksum, then extracts into a fresh staging dir (never over a live tree). */
-export async function extractTarball(tarball: { path: string; sha256: string }, stagingDir: string): Promise<void> {
+export async function extractTarball(tarball: { path: string; sha256: string }, stagingDir: string, onEntry?: (path: string) => void): Promise<void> {
   const actual = await sha256File(tarball.path).catch((err: Error) => {
     throw new MoltError('MOLT_E_CHECKSUM', `cannot read tarball ${tarball.path}: ${err.message}`, { cause: err });
   });
@@ -50,7 +55,7 @@ export async function extractTarball(tarball: { path: string; sha256: string }, 
   }
   await rm(stagingDir, { recursive: true, force: true });
   await mkdir(stagingDir, { recursive: true });
-  await tar.extract({ file: tarball.path, cwd: stagingDir, strict: true, preservePaths: false });
+  await tar.extract({ file: tarball.path, cwd: stagingDir, strict: true, preservePaths: false, ...(onEntry ? { filter: (p: string) => (onEntry(p), true) } : {}) });
 }
 
 export function relativeInside(root: string, p: string): string | null {

@@ -41,6 +41,7 @@ export const VARS = {
   adminPort: int(0, 65535)('MOLT_ADMIN_PORT', '9000', 'Admin console and API port (0 = off).'),
   adminToken: optStr('MOLT_ADMIN_TOKEN', 'Bearer token for the API and password of the console. Generated into data/ if unset on loopback.', { secret: true }),
   adminUrl: optStr('MOLT_ADMIN_URL', 'Where the CLI finds the admin API. Default: `http://127.0.0.1:<MOLT_ADMIN_PORT>`.'),
+  demoDir: optStr('MOLT_DEMO_DIR', 'Demo mode (`npm start`): the demo folder whose remote the console\'s "Publish demo release" buttons push to.'),
 
   // telegram
   telegramToken: optStr('TELEGRAM_BOT_TOKEN', 'Bot token; the bot is off when unset.', { secret: true }),

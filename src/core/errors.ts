@@ -21,9 +21,16 @@ export const ERROR_CODES = {
   MOLT_E_NOT_FOUND: 'the referenced release, backup or record does not exist',
   MOLT_E_UNSIGNED: 'the target commit signature does not verify',
   MOLT_E_AUTH: 'missing or wrong credentials',
+  MOLT_E_CSRF: 'a console form post lacks a valid CSRF token (reload the page)',
+  MOLT_E_RATE_LIMITED: 'too many attempts; wait and retry',
+  MOLT_E_UNAVAILABLE: 'the admin API cannot reach the supervisor or a subsystem is not configured',
   MOLT_E_VALIDATION: 'a request body or argument is invalid',
   MOLT_E_ABORTED: 'the operation was aborted',
   MOLT_E_BACKUP: 'a backup or restore failed',
+  MOLT_E_BACKUP_BUSY: 'another backup, drill or restore is running; retry when it has finished',
+  MOLT_E_DRILL_FAILED: 'a restore drill found a backup unusable (checksum, integrity or row counts)',
+  MOLT_E_RESTORE_FAILED: 'a restore failed its health gate and molt went back to the safety backup',
+  MOLT_E_TELEGRAM: 'the Telegram Bot API failed or rejected a request (notifications are queued and retried)',
   MOLT_E_INTERNAL: 'an unexpected internal error',
 } as const;
 

@@ -1,4 +1,5 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
@@ -16,25 +17,37 @@ export function redactText(text: string, secrets: (string | undefined)[] = []): 
   return out;
 }
 
+/** The secrets plus their JSON-escaped forms, so a secret with quotes or backslashes is masked inside a JSON record too. */
+export function secretForms(secrets: (string | undefined)[]): string[] {
+  const out = new Set<string>();
+  for (const s of secrets) {
+    if (!s || s.length < 4) continue;
+    out.add(s);
+    out.add(JSON.stringify(s).slice(1, -1));
+  }
+  return [...out];
+}
+
+// Redacting the serialized line (not only string arguments) also catches secrets inside object fields,
+// e.g. an error message that quotes a URL with the bot token.
+function redactingStream(dest: DestinationStream, secrets: string[]): DestinationStream {
+  return { write: (line: string) => dest.write(redactText(line, secrets)) };
+}
+
 /** pino JSON on stdout (one record per event); pretty when stdout is a TTY. `destination` is for tests. */
 export function createLogger(opts: { level?: string; pretty?: boolean; destination?: NodeJS.WritableStream; secrets?: (string | undefined)[] } = {}): Logger {
-  const secrets = opts.secrets ?? [];
+  const secrets = secretForms(opts.secrets ?? []);
   const options: LoggerOptions = {
     level: opts.level ?? 'info',
     base: { name: 'molt' },
     redact: { paths: REDACT_PATHS, censor: '<redacted>' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    hooks: {
-      logMethod(args, method) {
-        const masked = args.map((a) => (typeof a === 'string' ? redactText(a, secrets) : a)) as typeof args;
-        method.apply(this, masked);
-      },
-    },
   };
-  const pretty = opts.pretty ?? (opts.destination === undefined && process.stdout.isTTY === true);
-  if (pretty) {
-    return pino({ ...options, transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss' } } });
-  }
-  return pino(options, (opts.destination as pino.DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: true }));
+  const usePretty = opts.pretty ?? (opts.destination === undefined && process.stdout.isTTY === true);
+  // Synchronous streams (no transport worker): the last records before process.exit are never lost.
+  const dest: DestinationStream = usePretty
+    ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', sync: true, destination: 1 })
+    : ((opts.destination as DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: true }));
+  return pino(options, redactingStream(dest, secrets));
 }

@@ -1,5 +1,7 @@
+import { StringDecoder } from 'node:string_decoder';
 import { execa } from 'execa';
 import { exitStatus } from './exit-codes.js';
+import { liveGroupMembers } from './process-group.js';
 
 export interface AppCommand {
   file: string;
@@ -16,11 +18,12 @@ export interface ExitInfo {
 }
 
 export interface ChildHandle {
+  /** -1 when the process could not be spawned (then `exited` resolves at once with `spawnError`). */
   readonly pid: number;
   readonly exited: Promise<ExitInfo>;
   /** Sends a signal to the child's whole process group; false if the group is gone. */
   signalGroup(signal: NodeJS.Signals | 0): boolean;
-  /** True while any process of the group is alive. */
+  /** True while any process of the group is alive (zombies waiting for a reaper do not count). */
   groupAlive(): boolean;
 }
 
@@ -29,8 +32,10 @@ export interface SpawnOptions {
   env: Record<string, string | undefined>;
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
   onMessage?: (message: unknown) => void;
-  /** Copy child output to our stdout/stderr (default true). */
+  /** Copy child output to our stdout/stderr (default true), line by line so it never splits a log record. */
   passthrough?: boolean;
+  /** Applied to each passed-through line (masks the supervisor's secrets). */
+  redact?: (line: string) => string;
 }
 
 /** Process creation as a port (tests and the engine use the same one). */
@@ -38,16 +43,26 @@ export interface Spawner {
   spawn(cmd: AppCommand, opts: SpawnOptions): ChildHandle;
 }
 
+/** Longest partial line kept while waiting for its newline; longer output is emitted in pieces (bounded memory). */
+const MAX_LINE = 64 * 1024;
+
+// A StringDecoder keeps multi-byte characters that straddle two chunks intact.
 function lineSplitter(emit: (line: string) => void): { push(chunk: Buffer): void; flush(): void } {
+  const decoder = new StringDecoder('utf8');
   let rest = '';
   return {
     push(chunk) {
-      const text = rest + chunk.toString('utf8');
+      const text = rest + decoder.write(chunk);
       const lines = text.split('\n');
       rest = lines.pop() ?? '';
       for (const l of lines) emit(l.endsWith('\r') ? l.slice(0, -1) : l);
+      while (rest.length > MAX_LINE) {
+        emit(rest.slice(0, MAX_LINE));
+        rest = rest.slice(MAX_LINE);
+      }
     },
     flush() {
+      rest += decoder.end();
       if (rest) emit(rest);
       rest = '';
     },
@@ -82,33 +97,36 @@ export const execaSpawner: Spawner = {
       serialization: 'json',
     });
     const passthrough = opts.passthrough ?? true;
+    const redact = opts.redact ?? ((l: string) => l);
     for (const stream of ['stdout', 'stderr'] as const) {
-      const split = lineSplitter((line) => opts.onLine?.(stream, line));
-      sub[stream]?.on('data', (chunk: Buffer) => {
-        if (passthrough) (stream === 'stdout' ? process.stdout : process.stderr).write(chunk);
-        split.push(chunk);
+      const out = stream === 'stdout' ? process.stdout : process.stderr;
+      const split = lineSplitter((line) => {
+        if (passthrough) out.write(redact(line) + '\n');
+        opts.onLine?.(stream, line);
       });
+      sub[stream]?.on('data', (chunk: Buffer) => split.push(chunk));
       sub[stream]?.on('end', () => split.flush());
     }
     if (opts.onMessage) sub.on('message', opts.onMessage);
     sub.on('error', () => {}); // surfaced through the result below
     const pid = sub.pid ?? -1;
-    const exited: Promise<ExitInfo> = (async () => {
-      const r = await sub;
-      const signal = (r.signal as string | undefined) ?? null;
-      const exitCode = typeof r.exitCode === 'number' ? r.exitCode : null;
-      if (sub.pid === undefined || (exitCode === null && signal === null)) {
+    // The leader's 'exit' event, not execa's promise: that one also waits for every holder of the stdout pipe
+    // (a background grandchild), which can be much later or never.
+    const exited = new Promise<ExitInfo>((resolve) => {
+      sub.once('exit', (code, signal) => resolve({ exitCode: code, signal, status: exitStatus(code, signal) }));
+      void sub.then((r) => {
+        if (sub.pid !== undefined && (r.exitCode !== undefined || r.signal !== undefined)) return;
         const cause = (r as { cause?: { code?: string; message?: string } }).cause;
         const missing = cause?.code === 'ENOENT';
-        return { exitCode: missing ? 127 : 126, signal: null, status: missing ? 127 : 126, spawnError: cause?.message ?? r.message };
-      }
-      return { exitCode, signal, status: exitStatus(exitCode, signal) };
-    })();
+        const status = missing ? 127 : 126;
+        resolve({ exitCode: status, signal: null, status, spawnError: cause?.message ?? r.shortMessage ?? r.message });
+      });
+    });
     return {
       pid,
       exited,
       signalGroup: (signal) => pid > 0 && killGroup(pid, signal),
-      groupAlive: () => pid > 0 && killGroup(pid, 0),
+      groupAlive: () => pid > 0 && liveGroupMembers(pid).length > 0,
     };
   },
 };

@@ -24,3 +24,26 @@ export function exitStatus(code: number | null | undefined, signal: string | nul
   if (signal) return 128 + signalNumber(signal);
   return 1;
 }
+
+export type ExitMeaning = 'ok' | 'update_requested' | 'migration_failed' | 'schema_from_future' | 'command_not_found' | 'not_executable' | 'signal' | 'crash';
+
+/** What an app exit status means under the protocol (logged as `meaning` on `app_exited`). */
+export function exitMeaning(status: number, signal: string | null = null): ExitMeaning {
+  if (signal) return 'signal';
+  switch (status) {
+    case EXIT.OK:
+      return 'ok';
+    case EXIT.UPDATE_REQUESTED:
+      return 'update_requested';
+    case EXIT.MIGRATION_FAILED:
+      return 'migration_failed';
+    case EXIT.SCHEMA_FROM_FUTURE:
+      return 'schema_from_future';
+    case EXIT.COMMAND_NOT_FOUND:
+      return 'command_not_found';
+    case 126:
+      return 'not_executable';
+    default:
+      return 'crash';
+  }
+}

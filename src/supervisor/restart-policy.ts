@@ -19,6 +19,8 @@ export const initialRestartState: RestartState = { restarts: 0, shortRuns: 0 };
 export interface AppExit {
   status: number;
   uptimeMs: number;
+  /** The app asked to be restarted (exit 10 handled without an update): restart whatever the policy says. */
+  requested?: boolean;
 }
 
 export type RestartDecision =
@@ -33,13 +35,18 @@ export function backoffDelay(shortRuns: number, cfg: RestartPolicyConfig, random
   return Math.round(Math.min(jittered, cfg.backoffMaxMs));
 }
 
+/**
+ * Why a pure function: every branch (policy, backoff growth, reset after min uptime, crash loop) is tested without
+ * processes or clocks. Short runs in a row grow the delay; a run of at least min uptime resets it. A requested
+ * restart after a long enough run is immediate; requested restarts in a tight loop back off like crashes.
+ */
 export function decideRestart(state: RestartState, exit: AppExit, cfg: RestartPolicyConfig, random: () => number = Math.random): RestartDecision {
   const clean = exit.status === 0;
-  if (cfg.restart === 'never' || (clean && cfg.restart === 'on-failure')) return { action: 'exit', status: exit.status, state };
+  if (!exit.requested && (cfg.restart === 'never' || (clean && cfg.restart === 'on-failure'))) return { action: 'exit', status: exit.status, state };
   const shortRuns = exit.uptimeMs >= cfg.minUptimeMs ? 0 : state.shortRuns + 1;
   const next: RestartState = { restarts: state.restarts + 1, shortRuns };
   const looping = shortRuns >= cfg.crashLoopRestarts;
   const crashLoop = looping && shortRuns % cfg.crashLoopRestarts === 0;
-  const delayMs = backoffDelay(looping ? Number.MAX_SAFE_INTEGER : Math.max(1, shortRuns), cfg, random);
+  const delayMs = exit.requested && shortRuns === 0 ? 0 : backoffDelay(looping ? Number.MAX_SAFE_INTEGER : Math.max(1, shortRuns), cfg, random);
   return { action: 'restart', delayMs, state: next, crashLoop };
 }

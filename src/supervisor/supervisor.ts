@@ -1,10 +1,11 @@
+import { rm } from 'node:fs/promises';
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../core/events.js';
 import type { Clock } from '../core/clock.js';
 import { RingBuffer } from './ring-buffer.js';
-import { decideRestart, initialRestartState, type RestartPolicyConfig, type RestartState } from './restart-policy.js';
+import { decideRestart, initialRestartState, type AppExit, type RestartPolicyConfig, type RestartState } from './restart-policy.js';
 import type { AppCommand, ChildHandle, ExitInfo, Spawner } from './child-process.js';
-import { EXIT, signalNumber } from './exit-codes.js';
+import { EXIT, exitMeaning, signalNumber } from './exit-codes.js';
 import { readUpdateRequest, type UpdateRequest } from './update-request.js';
 import { stopGroup } from './stop-group.js';
 
@@ -35,14 +36,21 @@ export interface SupervisorDeps {
   clock: Clock;
   /** Environment of the app child (PORT etc.). */
   childEnv: () => Record<string, string | undefined>;
+  /** Masks secrets in app output copied to our stdout. */
+  redact?: (line: string) => string;
   random?: () => number;
 }
+
+/** Leftovers of an exited app's group get this long after SIGTERM before SIGKILL (capped by MOLT_STOP_TIMEOUT). */
+const LEFTOVER_GRACE_MS = 2000;
 
 /**
  * Runs the app as a child and keeps it running.
  * INVARIANTS:
- * - at most one app child exists at a time (`child`); a new one is spawned only after the previous group is gone;
- * - while `held` (update, rollback, shutdown) no exit triggers a restart: whoever held the app starts it again;
+ * - at most one app child exists at a time (`child`); a new one is spawned only after the previous group is gone,
+ *   and only through spawn(), which refuses while shutting down or while another child is current;
+ * - while `held` (update, rollback, ...) or shutting down no exit triggers a restart: whoever holds the app starts it;
+ * - every await in an exit path re-checks ownership (`child`, `held`, `shuttingDown`) before acting;
  * - `done` resolves exactly once, with the status the supervisor process should exit with.
  */
 export class Supervisor {
@@ -53,8 +61,10 @@ export class Supervisor {
   private policy: RestartState = initialRestartState;
   private held: string | undefined;
   private shuttingDown = false;
+  private finished = false;
   private backoff: AbortController | undefined;
-  private updateAbort = new AbortController();
+  private stopping: { child: ChildHandle; exit: Promise<ExitInfo> } | undefined;
+  private readonly updateAbort = new AbortController();
   private updateHandler: UpdateRequestHandler | undefined;
   private handlerRunning: Promise<void> | undefined;
   private resolveDone!: (status: number) => void;
@@ -87,9 +97,9 @@ export class Supervisor {
     this.state = { kind: 'held', reason, since: this.deps.clock.now() };
     if (!child) return null;
     this.state = { kind: 'stopping', pid: child.pid };
-    const exit = await stopGroup(child, this.deps.config.stopTimeoutMs, this.deps.logger, 'SIGTERM');
+    const exit = await this.stopChild(child, 'SIGTERM');
     if (this.child === child) this.child = undefined;
-    this.state = { kind: 'held', reason, since: this.deps.clock.now() };
+    if (!this.shuttingDown) this.state = { kind: 'held', reason, since: this.deps.clock.now() };
     return exit;
   }
 
@@ -97,6 +107,7 @@ export class Supervisor {
   startApp(opts: { fresh?: boolean } = {}): ChildHandle | undefined {
     if (this.shuttingDown) return undefined;
     this.held = undefined;
+    this.backoff?.abort();
     if (opts.fresh) this.policy = { restarts: this.policy.restarts, shortRuns: 0 };
     return this.spawn();
   }
@@ -111,38 +122,60 @@ export class Supervisor {
     this.deps.logger.info({ event: 'signal_forwarded', signal, pid: this.child?.pid ?? null, delivered: ok }, `forwarded ${signal}`);
   }
 
-  /** SIGTERM/SIGINT: stop the app gracefully, then resolve `done` with its exit status. */
+  /** SIGTERM/SIGINT: stop the app gracefully, then resolve `done` with its exit status. A repeated signal is forwarded. */
   async shutdown(signal: NodeJS.Signals): Promise<void> {
-    if (this.shuttingDown) return;
+    const { deps } = this;
+    if (this.shuttingDown) {
+      const ok = this.child?.signalGroup(signal) ?? false;
+      deps.logger.warn({ event: 'signal_forwarded', signal, pid: this.child?.pid ?? null, delivered: ok, repeated: true }, `${signal} again while stopping: forwarded to the app`);
+      return;
+    }
     this.shuttingDown = true;
-    this.deps.events.emit('supervisor_stopping', { signal });
-    this.deps.logger.info({ event: 'supervisor_stopping', signal }, `received ${signal}, stopping`);
+    deps.events.emit('supervisor_stopping', { signal });
+    deps.logger.info({ event: 'supervisor_stopping', signal, pid: this.child?.pid ?? null }, `received ${signal}, stopping`);
     this.backoff?.abort();
     this.updateAbort.abort(new Error(`supervisor received ${signal}`));
-    if (this.handlerRunning) {
-      await Promise.race([this.handlerRunning, this.deps.clock.sleep(this.deps.config.stopTimeoutMs)]);
-    }
+    if (this.handlerRunning) await Promise.race([this.handlerRunning, deps.clock.sleep(deps.config.stopTimeoutMs)]);
     const child = this.child;
     let status = 128 + signalNumber(signal);
     if (child) {
       this.state = { kind: 'stopping', pid: child.pid };
-      const exit = await stopGroup(child, this.deps.config.stopTimeoutMs, this.deps.logger, signal);
-      status = exit.status;
+      status = (await this.stopChild(child, signal)).status;
+      if (this.child === child) this.child = undefined;
     }
     this.finish(status);
   }
 
   private finish(status: number): void {
+    if (this.finished) return;
+    this.finished = true;
     this.state = { kind: 'exited', status };
     this.deps.logger.info({ event: 'supervisor_exit', exitCode: status }, `supervisor exiting with ${status}`);
     this.resolveDone(status);
   }
 
-  private spawn(): ChildHandle {
+  // One stop per child: concurrent stopApp/shutdown/exit cleanup share it instead of racing their own timers.
+  private stopChild(child: ChildHandle, signal: NodeJS.Signals, timeoutMs = this.deps.config.stopTimeoutMs): Promise<ExitInfo> {
+    if (this.stopping?.child === child) {
+      if (signal !== 'SIGTERM') child.signalGroup(signal);
+      return this.stopping.exit;
+    }
+    const exit = stopGroup(child, timeoutMs, this.deps.logger, signal);
+    this.stopping = { child, exit };
+    void exit.finally(() => {
+      if (this.stopping?.child === child) this.stopping = undefined;
+    });
+    return exit;
+  }
+
+  private spawn(): ChildHandle | undefined {
     const { deps } = this;
+    if (this.shuttingDown || this.finished) return undefined;
+    if (this.child) return this.child;
     const child = deps.spawner.spawn(deps.command, {
       cwd: deps.config.appDir,
       env: deps.childEnv(),
+      redact: deps.redact,
       onLine: (stream, line) => {
         const entry: LogLine = { time: deps.clock.now(), source: 'app', stream, line };
         this.logs.push(entry);
@@ -153,9 +186,17 @@ export class Supervisor {
     this.child = child;
     this.childSince = deps.clock.now();
     this.state = { kind: 'running', pid: child.pid, since: this.childSince };
-    deps.logger.info({ event: 'app_started', pid: child.pid, restarts: this.policy.restarts, command: [deps.command.file, ...deps.command.args] }, 'app started');
-    deps.events.emit('app_started', { pid: child.pid, restarts: this.policy.restarts });
-    void child.exited.then((exit) => this.onExit(child, exit));
+    if (child.pid > 0) {
+      deps.logger.info({ event: 'app_started', pid: child.pid, restarts: this.policy.restarts, command: [deps.command.file, ...deps.command.args] }, 'app started');
+      deps.events.emit('app_started', { pid: child.pid, restarts: this.policy.restarts });
+    }
+    void child.exited.then((exit) =>
+      this.onExit(child, exit).catch((err: unknown) => {
+        deps.logger.error({ event: 'supervisor_error', code: 'MOLT_E_INTERNAL', error: String(err) }, 'unexpected error while handling an app exit; restarting the app');
+        if (this.child === child) this.child = undefined;
+        void this.waitBackoff(deps.config.backoffInitialMs, this.policy.restarts);
+      }),
+    );
     return child;
   }
 
@@ -166,23 +207,43 @@ export class Supervisor {
     }
   }
 
+  private owns(child: ChildHandle): boolean {
+    return this.child === child && this.held === undefined && !this.shuttingDown;
+  }
+
   private async onExit(child: ChildHandle, exit: ExitInfo): Promise<void> {
     const { deps } = this;
     const uptimeMs = deps.clock.now() - this.childSince;
-    if (exit.spawnError) deps.logger.error({ event: 'app_spawn_failed', error: exit.spawnError, exitCode: exit.status }, `cannot start app: ${exit.spawnError}`);
-    deps.logger.info({ event: 'app_exited', pid: child.pid, exitCode: exit.exitCode, signal: exit.signal, uptimeMs }, 'app exited');
-    deps.events.emit('app_exited', { pid: child.pid, exitCode: exit.exitCode, signal: exit.signal, uptimeMs });
-    if (this.child !== child || this.held !== undefined || this.shuttingDown) return; // whoever stopped it handles the rest
+    const meaning = exitMeaning(exit.status, exit.signal);
+    if (exit.spawnError) {
+      const cmd = [deps.command.file, ...deps.command.args].join(' ');
+      deps.logger.error({ event: 'app_spawn_failed', code: 'MOLT_E_APP_START', error: exit.spawnError, exitCode: exit.status, meaning, command: cmd },
+        `cannot start the app "${cmd}": ${exit.spawnError}; check MOLT_APP_CMD (or the command after --) and MOLT_APP_DIR`);
+    } else {
+      const level = meaning === 'migration_failed' || meaning === 'schema_from_future' ? 'error' : 'info';
+      deps.logger[level]({ event: 'app_exited', pid: child.pid, exitCode: exit.exitCode, signal: exit.signal, status: exit.status, meaning, uptimeMs }, `app exited (${meaning})`);
+      deps.events.emit('app_exited', { pid: child.pid, exitCode: exit.exitCode, signal: exit.signal, uptimeMs });
+    }
+    if (!this.owns(child)) return; // whoever stopped it handles the rest
     // Leftovers of the group (grandchildren) must not keep the port or survive into the next start.
-    await stopGroup(child, Math.min(deps.config.stopTimeoutMs, 2000), deps.logger, 'SIGTERM');
-    if (this.child !== child || this.held !== undefined || this.shuttingDown) return;
+    if (child.pid > 0) await this.stopChild(child, 'SIGTERM', Math.min(deps.config.stopTimeoutMs, LEFTOVER_GRACE_MS));
+    if (!this.owns(child)) return;
     this.child = undefined;
-    if (exit.status === EXIT.UPDATE_REQUESTED) return this.onUpdateRequested();
-    const decision = decideRestart(this.policy, { status: exit.status, uptimeMs }, deps.config, deps.random);
+    if (exit.status === EXIT.UPDATE_REQUESTED && !exit.spawnError) return this.onUpdateRequested(uptimeMs);
+    return this.applyPolicy({ status: exit.status, uptimeMs });
+  }
+
+  private async applyPolicy(exit: AppExit): Promise<void> {
+    const { deps } = this;
+    const decision = decideRestart(this.policy, exit, deps.config, deps.random);
     this.policy = decision.state;
-    if (decision.action === 'exit') return this.finish(decision.status);
+    if (decision.action === 'exit') {
+      deps.logger.info({ event: 'app_not_restarted', restart: deps.config.restart, exitCode: decision.status }, `restart policy ${deps.config.restart}: not restarting`);
+      return this.finish(decision.status);
+    }
     if (decision.crashLoop) {
-      deps.logger.error({ event: 'crash_loop', restarts: decision.state.shortRuns, delayMs: decision.delayMs }, 'app is crash-looping');
+      deps.logger.error({ event: 'crash_loop', restarts: decision.state.shortRuns, delayMs: decision.delayMs, windowMs: deps.config.minUptimeMs },
+        `app is crash-looping: ${decision.state.shortRuns} exits in a row each within ${deps.config.minUptimeMs}ms; still restarting at the backoff cap`);
       deps.events.emit('crash_loop', { restarts: decision.state.shortRuns, windowMs: deps.config.minUptimeMs });
     }
     await this.waitBackoff(decision.delayMs, decision.state.restarts);
@@ -190,45 +251,48 @@ export class Supervisor {
 
   private async waitBackoff(delayMs: number, restarts: number): Promise<void> {
     const { deps } = this;
+    if (this.shuttingDown || this.held !== undefined) return;
     this.state = { kind: 'backoff', delayMs, until: deps.clock.now() + delayMs };
     deps.logger.info({ event: 'app_restart_scheduled', delayMs, restarts }, `restarting app in ${delayMs}ms`);
     deps.events.emit('app_restart_scheduled', { delayMs, restarts });
     const ac = new AbortController();
+    this.backoff?.abort();
     this.backoff = ac;
     try {
       await deps.clock.sleep(delayMs, ac.signal);
     } catch {
-      return; // aborted by stopApp/shutdown: they own the app now
+      return; // aborted by stopApp/startApp/shutdown: they own the app now
     } finally {
       if (this.backoff === ac) this.backoff = undefined;
     }
-    if (this.held === undefined && !this.shuttingDown && !this.child) this.spawn();
+    if (this.held === undefined) this.spawn();
   }
 
-  private async onUpdateRequested(): Promise<void> {
+  private async onUpdateRequested(uptimeMs: number): Promise<void> {
     const { deps } = this;
     const read = await readUpdateRequest(deps.config.dataDir, deps.clock.now()).catch((err: Error) => {
-      deps.logger.error({ event: 'update_request_unreadable', error: err.message }, 'cannot read update request');
+      deps.logger.error({ event: 'update_request_unreadable', code: 'MOLT_E_REQUEST_INVALID', error: err.message }, `cannot read the update request: ${err.message}`);
       return { kind: 'none' as const };
     });
+    if (this.shuttingDown || this.held !== undefined || this.child) return; // someone else took over meanwhile
     if (read.kind === 'invalid') {
-      deps.logger.error({ event: 'update_request_invalid', problems: read.problems, movedTo: read.movedTo }, `malformed update-request.json moved to ${read.movedTo}: ${read.problems.join('; ')}`);
-      this.spawn();
-      return;
+      deps.logger.error({ event: 'update_request_invalid', code: 'MOLT_E_REQUEST_INVALID', problems: read.problems, movedTo: read.movedTo },
+        `malformed update-request.json moved to ${read.movedTo}: ${read.problems.join('; ')}; restarting the current version`);
+      return this.applyPolicy({ status: EXIT.UPDATE_REQUESTED, uptimeMs, requested: true });
     }
     const request = read.kind === 'ok' ? read.request : null;
     deps.logger.info({ event: 'update_requested', trigger: 'app', ...(request ?? {}) }, 'app requested an update');
     deps.events.emit('update_requested', { ...(request ?? {}), trigger: 'app' });
     if (!this.updateHandler) {
-      if (read.kind === 'ok') await import('node:fs/promises').then((fs) => fs.rm(read.path, { force: true }));
+      if (read.kind === 'ok') await rm(read.path, { force: true });
       deps.logger.warn({ event: 'update_engine_absent' }, 'no update engine configured: restarting the current version');
-      this.spawn();
-      return;
+      return this.applyPolicy({ status: EXIT.UPDATE_REQUESTED, uptimeMs, requested: true });
     }
     this.held = 'update';
     this.state = { kind: 'held', reason: 'update', since: deps.clock.now() };
     const run = this.updateHandler(request, this.updateAbort.signal).catch((err: Error) => {
-      deps.logger.error({ event: 'update_handler_failed', error: err.message }, 'update handler failed');
+      deps.logger.error({ event: 'update_handler_failed', code: 'MOLT_E_INTERNAL', error: err.message }, `update handler failed: ${err.message}; restarting the current version`);
+      if (!this.child && this.held === 'update') this.startApp();
     });
     this.handlerRunning = run;
     await run;

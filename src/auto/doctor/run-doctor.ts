@@ -1,0 +1,52 @@
+import { loadConfig } from '../../config/load.js';
+import type { Config } from '../../config/schema.js';
+import { CHECKS, type Check, type CheckResult } from './checks.js';
+
+/**
+ * Loads the config; when it is invalid, drops the offending variables (bounded retries) so the remaining checks can
+ * still run on defaults — an admin sees every problem in one run instead of fixing them one at a time.
+ */
+export function configForDoctor(env: NodeJS.ProcessEnv): { result: CheckResult; config: Config | null } {
+  const first = loadConfig(env);
+  if (first.ok) return { result: { check: 'config', status: 'ok', detail: `valid (app dir ${first.config.appDir}, data dir ${first.config.dataDir})` }, config: first.config };
+  const dropped = new Set<string>();
+  let attempt: ReturnType<typeof loadConfig> = first;
+  let copy: NodeJS.ProcessEnv = { ...env };
+  for (let i = 0; i < 5 && !attempt.ok; i++) {
+    for (const p of attempt.problems) {
+      const name = /^([A-Z][A-Z0-9_]+)[=:]/.exec(p)?.[1];
+      if (name) dropped.add(name);
+    }
+    copy = Object.fromEntries(Object.entries(env).filter(([k]) => !dropped.has(k)));
+    attempt = loadConfig(copy);
+  }
+  return {
+    result: {
+      check: 'config',
+      status: 'fail',
+      detail: first.problems.join('; '),
+      fix: `fix the variable(s) above (\`molt config\` lists every setting)${attempt.ok ? `; the checks below use defaults for ${[...dropped].join(', ')}` : ''}`,
+    },
+    config: attempt.ok ? attempt.config : null,
+  };
+}
+
+/** Runs every check; one failing or throwing check never stops the others. */
+export async function runDoctor(env: NodeJS.ProcessEnv, opts: { timeoutMs: number; checks?: Check[]; onResult?: (r: CheckResult) => void }): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const emit = (r: CheckResult) => {
+    results.push(r);
+    opts.onResult?.(r);
+  };
+  const { result, config } = configForDoctor(env);
+  emit(result);
+  if (!config) return results;
+  for (const check of opts.checks ?? CHECKS) {
+    try {
+      emit(await check({ config, env, timeoutMs: opts.timeoutMs }));
+    } catch (err) {
+      emit({ check: check.name || 'check', status: 'fail', detail: `the check itself failed: ${(err as Error).message}`, fix: 'report this as a molt bug' });
+    }
+  }
+  return results;
+}

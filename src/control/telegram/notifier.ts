@@ -1,0 +1,105 @@
+import type { EventBus, MoltEvent } from '../../core/events.js';
+import type { Logger } from '../../core/logger.js';
+import { formatDuration } from '../../core/duration.js';
+import type { Outbox } from './outbox.js';
+import { applyCardEvent, CARD_EVENTS, isFinal, type CardEvent, type UpdateCard } from './update-card.js';
+import { esc, oneLine, renderAlert, renderCard, renderFinalNotice } from './render.js';
+
+const CARDS_KEPT = 20;
+const AUTOMATIC: readonly string[] = ['crash_loop', 'probation', 'recovery'];
+
+export const cardKey = (id: number) => `op:${id}`;
+
+/**
+ * Turns engine and supervisor events into chat messages: one progress card per operation (edited in place), a short
+ * final notice under it, and clearly marked alerts. Listeners only enqueue into the outbox, so they never block the
+ * engine that emits them.
+ */
+export class Notifier {
+  private readonly cards = new Map<number, UpdateCard>();
+  // rollback_failed is a card event: its card turns CRITICAL and a critical notice is posted under it.
+  /** Chats that asked for an operation (a confirmed /rollback in a private chat) besides the notification chats. */
+  private readonly extraChats = new Map<number, Set<number>>();
+  private offs: (() => void)[] = [];
+
+  constructor(private readonly deps: { events: EventBus; outbox: Outbox; chats: readonly number[]; logger: Logger }) {}
+
+  start(): void {
+    const { events } = this.deps;
+    for (const type of CARD_EVENTS) this.offs.push(events.on(type, (e) => this.onCardEvent(e as CardEvent)));
+    this.offs.push(events.on('crash_loop', (e) => this.onCrashLoop(e)));
+    this.offs.push(events.on('recovery', (e) => this.onRecovery(e)));
+    this.offs.push(events.on('alert', (e) => this.onAlert(e)));
+  }
+
+  stop(): void {
+    for (const off of this.offs) off();
+    this.offs = [];
+  }
+
+  /** Makes `messageId` in `chatId` (a confirmed prompt) the progress card of operation `id` in that chat. */
+  attach(id: number, chatId: number, messageId: number): void {
+    const { outbox } = this.deps;
+    const chats = this.extraChats.get(id) ?? new Set<number>();
+    chats.add(chatId);
+    this.extraChats.set(id, chats);
+    if (outbox.has(chatId, cardKey(id))) return; // the card already has its own message in this chat
+    outbox.adopt(chatId, cardKey(id), messageId);
+    const card = this.cards.get(id);
+    if (card) outbox.post({ chatId, key: cardKey(id), text: renderCard(card), critical: this.critical(card) });
+  }
+
+  private targets(id: number): number[] {
+    return [...new Set([...this.deps.chats, ...(this.extraChats.get(id) ?? [])])];
+  }
+
+  private critical(card: UpdateCard): boolean {
+    return card.outcome.kind === 'rollback_failed' || card.outcome.kind === 'rolled_back' || (card.kind === 'rollback' && AUTOMATIC.includes(card.trigger));
+  }
+
+  private onCardEvent(event: CardEvent): void {
+    const prev = this.cards.get(event.id);
+    const card = applyCardEvent(prev, event);
+    this.cards.delete(event.id);
+    this.cards.set(event.id, card);
+    if (this.cards.size > CARDS_KEPT) {
+      const oldest = this.cards.keys().next().value as number;
+      this.cards.delete(oldest);
+      this.extraChats.delete(oldest);
+    }
+    const text = renderCard(card);
+    const critical = this.critical(card);
+    for (const chatId of this.targets(card.id)) {
+      this.deps.outbox.post({ chatId, key: cardKey(card.id), text, critical });
+      if (isFinal(card) && !(prev && isFinal(prev))) {
+        this.deps.outbox.post({ chatId, text: renderFinalNotice(card), critical, replyToKey: cardKey(card.id) });
+      }
+    }
+  }
+
+  private broadcast(text: string, critical: boolean): void {
+    for (const chatId of this.deps.chats) this.deps.outbox.post({ chatId, text, critical });
+  }
+
+  private onCrashLoop(e: Extract<MoltEvent, { type: 'crash_loop' }>): void {
+    const body =
+      `The app exited ${e.restarts} times in a row, each within ${formatDuration(e.windowMs)} of starting (repeated start failures).\n` +
+      'If the release is still on probation molt rolls it back automatically (a rollback message follows); otherwise it keeps restarting with backoff. ' +
+      'Use /logs to see why, /history to pick a good release and /rollback &lt;sha&gt; to go back.';
+    this.broadcast(renderAlert('critical', 'App is crash-looping', body), true);
+  }
+
+  private onRecovery(e: Extract<MoltEvent, { type: 'recovery' }>): void {
+    const action = { resumed: 'resumed it', rolled_back: 'rolled it back', reapplied: 're-applied it' }[e.action] ?? esc(e.action);
+    const body = `Operation #${e.id} was interrupted (molt restarted${e.step ? ` during <b>${esc(e.step)}</b>` : ''}). molt ${action} (attempt ${e.attempts}).`;
+    this.broadcast(renderAlert('critical', 'Recovery after restart', body), true);
+  }
+
+  private onAlert(e: Extract<MoltEvent, { type: 'alert' }>): void {
+    const details = Object.entries(e.details ?? {})
+      .slice(0, 8)
+      .map(([k, v]) => `${esc(k)}: <code>${esc(oneLine(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v), 120))}</code>`);
+    const title = e.kind.replace(/[_-]+/g, ' ');
+    this.broadcast(renderAlert(e.severity, title, [esc(oneLine(e.message, 600)), ...details].join('\n')), e.severity === 'critical');
+  }
+}

@@ -1,0 +1,218 @@
+import { createServer, type Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { performance } from 'node:perf_hooks';
+import type { Logger } from '../core/logger.js';
+import type { EventBus } from '../core/events.js';
+import { MoltError } from '../core/errors.js';
+import type { HoldInfo, RequestObserver, TrafficControl } from './api.js';
+import { renderHolding, type HoldingResponse } from './holding-page.js';
+import { forward, upstreamAgent } from './proxy.js';
+import './events.js';
+
+/** Who answers the public port. */
+export type FrontState = { kind: 'held'; info: HoldInfo; since: number } | { kind: 'released'; since: number };
+export type FrontCommand = { type: 'hold'; info: HoldInfo; now: number } | { type: 'release'; now: number };
+
+/** Pure transition: a hold while held only updates what the page says (the window keeps its start). */
+export function nextFrontState(s: FrontState, c: FrontCommand): FrontState {
+  if (c.type === 'hold') return s.kind === 'held' ? { ...s, info: c.info } : { kind: 'held', info: c.info, since: c.now };
+  return s.kind === 'released' ? s : { kind: 'released', since: c.now };
+}
+
+export interface TrafficFrontOptions {
+  /** Public port (MOLT_PORT) and address; all interfaces when host is unset. */
+  port: number;
+  host?: string;
+  /** Where the app listens (the `PORT` it was given). */
+  appPort: number;
+  appHost?: string;
+  logger: Logger;
+  events?: EventBus;
+  /** Retry-After / "usually takes ~N s"; the history module injects the median of recent update durations. */
+  estimateSeconds?: () => number;
+  /** MOLT_HOLDING_PAGE contents. */
+  customHtml?: string;
+  /** State before the first release (default: held for a restart, so the first start is health-gated too). */
+  initial?: HoldInfo;
+  now?: () => number;
+}
+
+/**
+ * The supervisor's side of the public port: a lean HTTP proxy to the app while released, the holding page while held.
+ * INVARIANTS:
+ * - a request is routed when it arrives: held → holding page, released → app; nothing is queued;
+ * - `inFlight` counts requests forwarded to the app and not yet closed; drain() resolves when it reaches 0;
+ * - release() starts a fresh upstream pool, so no keep-alive socket of a stopped app is ever reused;
+ * - if the app refuses or closes a connection before answering, the client gets the holding page, never a 502.
+ */
+export class TrafficFront implements TrafficControl {
+  private state: FrontState;
+  private server: Server | undefined;
+  private agent: Agent = upstreamAgent();
+  private inFlight = 0;
+  private drainWaiters = new Set<() => void>();
+  private observers = new Set<RequestObserver>();
+  private readonly sockets = new Set<Socket | Duplex>();
+  private readonly now: () => number;
+
+  constructor(private readonly opts: TrafficFrontOptions) {
+    this.now = opts.now ?? Date.now;
+    this.state = { kind: 'held', info: opts.initial ?? { reason: 'restart' }, since: this.now() };
+  }
+
+  current(): FrontState {
+    return this.state;
+  }
+
+  get requestsInFlight(): number {
+    return this.inFlight;
+  }
+
+  /** Binds the public port; MOLT_E_CONFIG naming MOLT_PORT when it is taken. */
+  async listen(): Promise<void> {
+    const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => this.onRequest(req, res));
+    server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.once('close', () => this.sockets.delete(s));
+    });
+    server.on('clientError', (_err, socket) => socket.destroy());
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) =>
+        reject(new MoltError('MOLT_E_CONFIG', `MOLT_PORT=${this.opts.port}: cannot listen (${err.code ?? err.message}): expected a free port`, { cause: err, context: { port: this.opts.port } })),
+      );
+      server.listen({ port: this.opts.port, host: this.opts.host }, () => resolve());
+    });
+    this.server = server;
+    this.opts.logger.info({ event: 'traffic_listening', port: this.address(), appPort: this.opts.appPort, held: this.state.kind === 'held' }, `public port ${this.address()} open`);
+  }
+
+  /** The bound public port (useful with port 0 in tests). */
+  address(): number {
+    const a = this.server?.address();
+    return typeof a === 'object' && a ? a.port : this.opts.port;
+  }
+
+  hold(info: HoldInfo): void {
+    const was = this.state.kind;
+    this.state = nextFrontState(this.state, { type: 'hold', info, now: this.now() });
+    if (was === 'released') {
+      this.opts.logger.info({ event: 'traffic_held', ...info, inFlight: this.inFlight }, `holding page on (${info.reason})`);
+      this.opts.events?.emit('traffic_held', { ...info, inFlight: this.inFlight });
+    }
+  }
+
+  release(): void {
+    if (this.state.kind === 'released') return;
+    const { info, since } = this.state;
+    this.state = nextFrontState(this.state, { type: 'release', now: this.now() });
+    const old = this.agent;
+    this.agent = upstreamAgent();
+    for (const list of Object.values(old.freeSockets)) for (const s of list ?? []) s.destroy();
+    const heldMs = this.now() - since;
+    this.opts.logger.info({ event: 'traffic_released', reason: info.reason, heldMs }, `traffic released to the app after ${heldMs}ms`);
+    this.opts.events?.emit('traffic_released', { heldMs, reason: info.reason });
+  }
+
+  drain(timeoutMs: number): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.drainWaiters.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.opts.logger.warn({ event: 'traffic_drain_timeout', inFlight: this.inFlight, timeoutMs }, `${this.inFlight} requests still in flight after ${timeoutMs}ms`);
+        done();
+      }, timeoutMs);
+      this.drainWaiters.add(done);
+    });
+  }
+
+  observe(fn: RequestObserver): () => void {
+    this.observers.add(fn);
+    return () => this.observers.delete(fn);
+  }
+
+  /** Stops listening and drops every connection (end of the supervisor). */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((r) => server.close(() => r()));
+    for (const s of this.sockets) s.destroy();
+    this.agent.destroy();
+    await closed;
+  }
+
+  holdingFor(req: IncomingMessage, info: HoldInfo): HoldingResponse {
+    const retryAfter = this.opts.estimateSeconds?.() ?? 30;
+    return renderHolding({ accept: req.headers.accept, acceptLanguage: req.headers['accept-language'] }, { info, retryAfter, customHtml: this.opts.customHtml });
+  }
+
+  private answerHolding(req: IncomingMessage, res: ServerResponse, info: HoldInfo): void {
+    if (res.headersSent) return void res.destroy();
+    const h = this.holdingFor(req, info);
+    res.writeHead(h.status, { ...h.headers, 'content-length': Buffer.byteLength(h.body) });
+    res.end(req.method === 'HEAD' ? undefined : h.body);
+  }
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const s = this.state;
+    if (s.kind === 'held') return this.answerHolding(req, res, s.info);
+    const started = performance.now();
+    this.inFlight++;
+    res.once('close', () => this.settle());
+    forward(req, res, () => ({ host: this.opts.appHost ?? '127.0.0.1', port: this.opts.appPort, agent: this.agent }), {
+      onResponse: (status) => this.emitSample(status, started),
+      onUnavailable: (err) => {
+        this.emitSample(0, started);
+        this.opts.logger.debug({ event: 'traffic_app_unavailable', error: (err as NodeJS.ErrnoException).code ?? err.message }, 'app did not answer; holding page sent');
+        const cur = this.state;
+        this.answerHolding(req, res, cur.kind === 'held' ? cur.info : { reason: 'restart' });
+      },
+    });
+  }
+
+  private emitSample(status: number, started: number): void {
+    if (this.observers.size === 0) return;
+    const sample = { time: this.now(), status, durationMs: performance.now() - started };
+    for (const fn of this.observers) {
+      try {
+        fn(sample);
+      } catch (err) {
+        this.opts.logger.error({ event: 'traffic_observer_failed', error: String(err) }, 'request observer threw');
+      }
+    }
+  }
+
+  private settle(): void {
+    this.inFlight--;
+    if (this.inFlight === 0) for (const w of [...this.drainWaiters]) w();
+  }
+
+  // WebSocket and other upgrades: spliced at TCP level while released; the holding answer while held.
+  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const s = this.state;
+    const refuse = (info: HoldInfo) => {
+      const h = this.holdingFor(req, info);
+      const lines = [`HTTP/1.1 503 Service Unavailable`, ...Object.entries({ ...h.headers, 'content-length': String(Buffer.byteLength(h.body)), connection: 'close' }).map(([k, v]) => `${k}: ${v}`)];
+      socket.end(`${lines.join('\r\n')}\r\n\r\n${h.body}`);
+    };
+    if (s.kind === 'held') return refuse(s.info);
+    const up = connect({ host: this.opts.appHost ?? '127.0.0.1', port: this.opts.appPort });
+    let connected = false;
+    up.once('connect', () => {
+      connected = true;
+      const raw: string[] = [];
+      for (let i = 0; i < req.rawHeaders.length; i += 2) raw.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
+      up.write(`${req.method} ${req.url} HTTP/${req.httpVersion}\r\n${raw.join('\r\n')}\r\n\r\n`);
+      if (head.length) up.write(head);
+      up.pipe(socket).pipe(up);
+    });
+    up.on('error', () => (connected ? socket.destroy() : refuse({ reason: 'restart' })));
+    socket.on('error', () => up.destroy());
+  }
+}

@@ -1,0 +1,78 @@
+import { cp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { fsyncDir } from '../core/atomic-write.js';
+import { sha256Text } from '../artifacts/sha256.js';
+
+export const DEPS_MARKER = '.molt-deps-hash';
+
+async function exists(p: string): Promise<boolean> {
+  return stat(p).then(() => true, () => false);
+}
+
+/** Key of a dependency tree: lockfile bytes + Node major + platform/arch (native modules differ across them). */
+export async function depsHash(appDir: string, lockfile: string): Promise<string> {
+  const text = await readFile(join(appDir, lockfile), 'utf8').catch(() => '<no lockfile>');
+  const major = process.versions.node.split('.')[0];
+  return sha256Text(`${text}\0node${major}\0${process.platform}\0${process.arch}`).slice(0, 16);
+}
+
+export const storeDir = (dataDir: string, hash: string) => join(dataDir, 'deps', hash);
+
+/** Hash recorded inside the live tree (travels with it when it is parked); null if unknown. */
+export async function installedHash(appDir: string): Promise<string | null> {
+  return readFile(join(appDir, 'node_modules', DEPS_MARKER), 'utf8').then((s) => s.trim() || null, () => null);
+}
+
+export async function writeMarker(appDir: string, hash: string): Promise<void> {
+  await mkdir(join(appDir, 'node_modules'), { recursive: true });
+  await writeFile(join(appDir, 'node_modules', DEPS_MARKER), hash);
+}
+
+/** rename, or copy+remove across filesystems (data/ may be its own volume). */
+export async function moveDir(src: string, dst: string): Promise<void> {
+  await mkdir(dirname(dst), { recursive: true });
+  await rm(dst, { recursive: true, force: true });
+  try {
+    await rename(src, dst);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+    await cp(src, `${dst}.partial`, { recursive: true, verbatimSymlinks: true });
+    await rename(`${dst}.partial`, dst);
+    await rm(src, { recursive: true, force: true });
+  }
+  await fsyncDir(dirname(dst));
+}
+
+/** Moves the live node_modules into the store under `hash` (kept for a later switch back). */
+export async function parkTree(appDir: string, dataDir: string, hash: string): Promise<boolean> {
+  const live = join(appDir, 'node_modules');
+  if (!(await exists(live))) return false;
+  await moveDir(live, join(storeDir(dataDir, hash), 'node_modules'));
+  return true;
+}
+
+/** Moves the stored tree for `hash` back into the app; false when none is stored. */
+export async function unparkTree(appDir: string, dataDir: string, hash: string): Promise<boolean> {
+  const stored = join(storeDir(dataDir, hash), 'node_modules');
+  if (!(await exists(stored))) return false;
+  await rm(join(appDir, 'node_modules'), { recursive: true, force: true });
+  await moveDir(stored, join(appDir, 'node_modules'));
+  return true;
+}
+
+export async function hasStoredTree(dataDir: string, hash: string): Promise<boolean> {
+  return exists(join(storeDir(dataDir, hash), 'node_modules'));
+}
+
+/** Drops stored trees not in `keep`. */
+export async function pruneTrees(dataDir: string, keep: Set<string>): Promise<string[]> {
+  const root = join(dataDir, 'deps');
+  const names = await readdir(root).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const n of names) {
+    if (keep.has(n)) continue;
+    await rm(join(root, n), { recursive: true, force: true });
+    removed.push(n);
+  }
+  return removed;
+}

@@ -1,0 +1,105 @@
+import { simpleGit, type SimpleGit } from 'simple-git';
+import { MoltError } from '../core/errors.js';
+import type { CommitInfo } from './api.js';
+import { assertRef, assertRemote, FULL_SHA_RE } from './refs.js';
+
+/** Git as a port: every ref reaching it has been validated and follows `--end-of-options`. */
+export interface GitPort {
+  head(): Promise<string>;
+  fetch(remote: string, signal?: AbortSignal): Promise<void>;
+  /** Full sha of a ref (remote branch, tag) or sha prefix; MOLT_E_REF_UNKNOWN when absent. */
+  resolve(remote: string, refOrSha: string): Promise<string>;
+  resetHard(sha: string, signal?: AbortSignal): Promise<void>;
+  /** Removes untracked files the repo's .gitignore does not protect; `keep` are extra patterns never removed. */
+  clean(keep: string[]): Promise<void>;
+  describe(sha: string): Promise<CommitInfo>;
+  /** Commits reachable from `to` but not from `from`, newest first (at most `max`). */
+  log(from: string, to: string, max?: number): Promise<CommitInfo[]>;
+  changedFiles(from: string, to: string): Promise<string[]>;
+  isAncestor(ancestor: string, descendant: string): Promise<boolean>;
+}
+
+const SEP = '\x1f';
+
+const PASS_ENV = /^(PATH|HOME|USER|LOGNAME|LANG|LC_[A-Z]+|TMPDIR|TZ|SSH_AUTH_SOCK|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|GIT_CONFIG_NOSYSTEM|GIT_CONFIG_GLOBAL|XDG_CONFIG_HOME)$/;
+
+/** A minimal environment (simple-git refuses askpass/ssl/editor overrides), never prompting for credentials. */
+function gitEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined && PASS_ENV.test(k)) env[k] = v;
+  env.GIT_TERMINAL_PROMPT = '0';
+  return env;
+}
+
+function parseCommits(out: string): CommitInfo[] {
+  return out
+    .split('\x1e')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const [sha, subject, author, date] = line.split(SEP);
+      return { sha, subject, author, date };
+    });
+}
+
+export function createGitPort(appDir: string): GitPort {
+  const g = (signal?: AbortSignal): SimpleGit =>
+    simpleGit({ baseDir: appDir, abort: signal, timeout: { block: 120_000 } }).env(gitEnv());
+  const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof MoltError) throw err;
+      const msg = (err as Error).message.trim().split('\n').slice(-3).join(' ');
+      throw new MoltError('MOLT_E_GIT', `git ${what} failed: ${msg}. Check MOLT_REMOTE and network access to the remote.`, { cause: err });
+    }
+  };
+  const verify = async (name: string): Promise<string | null> => {
+    try {
+      const out = (await g().raw(['rev-parse', '--verify', '--quiet', '--end-of-options', `${name}^{commit}`])).trim();
+      return FULL_SHA_RE.test(out) ? out : null;
+    } catch {
+      return null;
+    }
+  };
+  return {
+    head: () => wrap('rev-parse HEAD', async () => (await g().raw(['rev-parse', '--verify', 'HEAD'])).trim()),
+    fetch: (remote, signal) => wrap(`fetch ${remote}`, async () => {
+      await g(signal).raw(['fetch', '--quiet', '--prune', '--tags', '--force', '--end-of-options', assertRemote(remote)]);
+    }),
+    async resolve(remote, refOrSha) {
+      assertRef(refOrSha);
+      for (const cand of [`refs/remotes/${assertRemote(remote)}/${refOrSha}`, `refs/tags/${refOrSha}`]) {
+        const sha = await verify(cand);
+        if (sha) return sha;
+      }
+      if (/^[0-9a-f]{4,40}$/i.test(refOrSha)) {
+        const sha = await verify(refOrSha.toLowerCase());
+        if (sha) return sha;
+      }
+      throw new MoltError('MOLT_E_REF_UNKNOWN', `${JSON.stringify(refOrSha)} is not a branch, tag or commit of remote ${remote}: check the name (git ls-remote ${remote})`, { context: { ref: refOrSha } });
+    },
+    resetHard: (sha, signal) => wrap(`reset --hard ${sha}`, async () => {
+      await g(signal).raw(['reset', '--quiet', '--hard', '--end-of-options', sha]);
+    }),
+    clean: (keep) => wrap('clean', async () => {
+      await g().raw(['clean', '-f', '-d', '-q', ...keep.flatMap((k) => ['-e', k])]);
+    }),
+    describe: (sha) => wrap(`log ${sha}`, async () => {
+      const out = await g().raw(['log', '-1', `--format=%H${SEP}%s${SEP}%an${SEP}%cI%x1e`, '--end-of-options', sha, '--']);
+      const c = parseCommits(out)[0];
+      if (!c) throw new MoltError('MOLT_E_REF_UNKNOWN', `commit ${sha} not found`);
+      return c;
+    }),
+    log: (from, to, max = 200) => wrap(`log ${from}..${to}`, async () => parseCommits(await g().raw(['log', `--max-count=${max}`, `--format=%H${SEP}%s${SEP}%an${SEP}%cI%x1e`, '--end-of-options', `${from}..${to}`, '--']))),
+    changedFiles: (from, to) => wrap(`diff ${from} ${to}`, async () => (await g().raw(['diff', '--name-only', '--end-of-options', from, to, '--'])).split('\n').filter(Boolean)),
+    async isAncestor(a, d) {
+      try {
+        await g().raw(['merge-base', '--is-ancestor', '--end-of-options', a, d]);
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { atomicWriteJson, fsyncDir } from '../core/atomic-write.js';
+import { createTarball, extractTarball, type Tarball } from '../artifacts/tarball.js';
+import { restoreSqlite, snapshotSqlite } from '../artifacts/sqlite-snapshot.js';
+import { sha256File } from '../artifacts/sha256.js';
+import { MoltError } from '../core/errors.js';
+
+export interface SqliteBackup {
+  target: string;
+  existed: boolean;
+  snapshot: string | null;
+  sha256: string | null;
+}
+
+/** data/releases/<sha>/: the release's code tarball and, once we left it, its data at that moment. */
+export interface ReleaseManifest {
+  sha: string;
+  createdAt: string;
+  tarball: Tarball;
+  sqlite: SqliteBackup[];
+}
+
+export const STAGING = '.molt-staging';
+export const TRASH = '.molt-trash';
+
+export const releaseDir = (dataDir: string, sha: string) => join(dataDir, 'releases', sha);
+
+/** Top-level names of the app tree that code swaps and tarballs never touch. */
+export function protectedNames(appDir: string, dataDir: string): string[] {
+  const names = ['node_modules', STAGING, TRASH];
+  const rel = relative(appDir, dataDir);
+  if (rel && !rel.startsWith('..') && !isAbsolute(rel)) names.push(rel.split('/')[0]);
+  return names;
+}
+
+/** MOLT_SQLITE_PATHS entries: absolute, else relative to the app dir if it exists there, else to the data dir. */
+export function resolveSqlitePaths(appDir: string, dataDir: string, paths: string[]): string[] {
+  return paths.map((p) => {
+    if (isAbsolute(p)) return p;
+    const inApp = resolve(appDir, p);
+    const inData = resolve(dataDir, p);
+    return existsSync(inApp) || !existsSync(inData) ? inApp : inData;
+  });
+}
+
+/** SQLite files inside the app tree, relative (kept out of tarballs, kept in place by code swaps). */
+function sqliteRelatives(appDir: string, sqlite: string[]): string[] {
+  return sqlite.flatMap((t) => {
+    const rel = relative(appDir, t);
+    return rel.startsWith('..') || isAbsolute(rel) ? [] : [rel, `${rel}-wal`, `${rel}-shm`, `${rel}-journal`];
+  });
+}
+
+export async function readManifest(dataDir: string, sha: string): Promise<ReleaseManifest | null> {
+  try {
+    return JSON.parse(await readFile(join(releaseDir(dataDir, sha), 'manifest.json'), 'utf8')) as ReleaseManifest;
+  } catch {
+    return null;
+  }
+}
+
+/** Code tarball (+ optional SQLite snapshots) of the tree as it is now, recorded under the release's sha. */
+export async function archiveRelease(opts: {
+  appDir: string; dataDir: string; sha: string; sqlite: string[]; withData: boolean; signal?: AbortSignal; onEntry?: (p: string) => void; now: () => Date;
+}): Promise<ReleaseManifest> {
+  const dir = releaseDir(opts.dataDir, opts.sha);
+  await mkdir(dir, { recursive: true });
+  const excludes = [...protectedNames(opts.appDir, opts.dataDir), ...sqliteRelatives(opts.appDir, opts.sqlite)];
+  const createdAt = opts.now().toISOString();
+  const tarball = await createTarball(opts.appDir, join(dir, 'code.tar.gz'), excludes, opts.signal, ['.'], opts.onEntry);
+  const sqlite: SqliteBackup[] = [];
+  if (opts.withData) {
+    for (const [i, target] of opts.sqlite.entries()) {
+      if (!existsSync(target)) {
+        sqlite.push({ target, existed: false, snapshot: null, sha256: null });
+        continue;
+      }
+      const snap = await snapshotSqlite(target, join(dir, `db-${i}.sqlite`));
+      sqlite.push({ target, existed: true, snapshot: snap.path, sha256: snap.sha256 });
+    }
+  }
+  const manifest: ReleaseManifest = { sha: opts.sha, createdAt, tarball, sqlite };
+  await atomicWriteJson(join(dir, 'manifest.json'), manifest);
+  return manifest;
+}
+
+/**
+ * Puts the tarball's tree in place of the live one: checksum verified and extracted to a staging dir first (nothing
+ * overwritten on a bad archive), then top-level entries swapped by rename. Idempotent: re-running after a crash
+ * re-extracts and finishes the swap. node_modules, data/ and in-tree SQLite files stay where they are.
+ */
+export async function restoreCode(opts: { appDir: string; dataDir: string; tarball: { path: string; sha256: string }; sqlite: string[]; onEntry?: (p: string) => void }): Promise<void> {
+  const { appDir } = opts;
+  const staging = join(appDir, STAGING);
+  const trash = join(appDir, TRASH);
+  await extractTarball(opts.tarball, staging, opts.onEntry);
+  const keep = new Set(protectedNames(appDir, opts.dataDir));
+  await rm(trash, { recursive: true, force: true });
+  await mkdir(trash, { recursive: true });
+  for (const name of await readdir(appDir)) {
+    if (keep.has(name)) continue;
+    await rename(join(appDir, name), join(trash, name));
+  }
+  for (const name of await readdir(staging)) {
+    if (keep.has(name)) continue;
+    await rename(join(staging, name), join(appDir, name));
+  }
+  for (const rel of sqliteRelatives(appDir, opts.sqlite)) {
+    const from = join(trash, rel);
+    if (existsSync(from) && !existsSync(join(appDir, rel))) {
+      await mkdir(dirname(join(appDir, rel)), { recursive: true });
+      await rename(from, join(appDir, rel));
+    }
+  }
+  await fsyncDir(appDir);
+  await rm(staging, { recursive: true, force: true });
+  await rm(trash, { recursive: true, force: true });
+}
+
+/** Restores every recorded SQLite file (checksums verified first); a file that did not exist is removed. */
+export async function restoreData(backups: SqliteBackup[]): Promise<void> {
+  for (const b of backups) {
+    if (b.snapshot && b.sha256) {
+      const actual = await sha256File(b.snapshot).catch(() => 'unreadable');
+      if (actual !== b.sha256) throw new MoltError('MOLT_E_CHECKSUM', `database backup ${b.snapshot} has sha256 ${actual}, expected ${b.sha256}: refusing to restore`, { context: { path: b.snapshot } });
+    }
+  }
+  for (const b of backups) {
+    if (b.existed && b.snapshot && b.sha256) await restoreSqlite({ path: b.snapshot, sha256: b.sha256 }, b.target);
+    else if (!b.existed) for (const s of ['', '-wal', '-shm', '-journal']) await rm(b.target + s, { force: true });
+  }
+}
+
+/** Removes release dirs not in `keep`. */
+export async function pruneReleases(dataDir: string, keep: Set<string>): Promise<string[]> {
+  const root = join(dataDir, 'releases');
+  const removed: string[] = [];
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    if (keep.has(name)) continue;
+    await rm(join(root, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+export async function dirSize(path: string): Promise<number> {
+  let total = 0;
+  const walk = async (p: string): Promise<void> => {
+    const s = await stat(p).catch(() => null);
+    if (!s) return;
+    if (s.isDirectory()) for (const n of await readdir(p)) await walk(join(p, n));
+    else total += s.size;
+  };
+  await walk(path);
+  return total;
+}
