@@ -3,10 +3,12 @@ import { ROOT } from './lib/root.js';
 import { writeResults } from './lib/report.js';
 import { benchBackups } from './backups.js';
 import { benchOverhead } from './overhead.js';
+import { benchProbation } from './probation-overhead.js';
 
 const ROWS: Record<string, (root: string) => Promise<void>> = {
   overhead: benchOverhead,
   backups: benchBackups,
+  probation: benchProbation,
 };
 
 const only = process.argv.slice(2);

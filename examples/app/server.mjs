@@ -1,6 +1,6 @@
 // The bundled example app: fastify + better-sqlite3 + molt's SDK. Runs alone (`node server.mjs`) or under
 // molt (`molt run -- node server.mjs`), where it listens on the internal PORT and molt owns the public port.
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Fastify from 'fastify';
 import Database from 'better-sqlite3';
@@ -17,6 +17,7 @@ const version = (() => {
 })();
 
 // 1. Database and migrations first: a failing migration exits 12 with the database unchanged, and molt rolls back.
+mkdirSync(env.dataDir, { recursive: true });
 const db = new Database(process.env.APP_DB ?? join(env.dataDir, 'app.db'));
 db.pragma('journal_mode = WAL');
 db.pragma('busy_timeout = 5000');

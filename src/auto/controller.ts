@@ -135,7 +135,7 @@ export class AutoUpdater {
     if (sha === null) return { result: 'no_branch', detail: 'the branch does not exist on the remote' };
     seen(sha);
     for (const k of this.refused.keys()) if (k !== sha) this.refused.delete(k);
-    const current = engine.current()?.sha ?? null;
+    const current = engine.current()?.sha ?? (await remote.localHead(signal));
     let state = trackPins(this.state ?? (await loadAutoState(this.statePath)), engine.pinned().map((p) => p.sha));
     if (sha === current) {
       this.pending = null;
@@ -196,6 +196,7 @@ export class AutoUpdater {
     } catch (err) {
       const e = toMoltError(err);
       if (e.code === 'MOLT_E_UPDATE_IN_PROGRESS') return { result: 'busy', detail: e.message };
+      if (e.code === 'MOLT_E_SAME_RELEASE') return { result: 'up_to_date', detail: e.message };
       this.refused.set(sha, `${e.code}: ${e.message}`);
       logger.warn({ event: 'auto_update_refused', sha, code: e.code, error: e.message }, `automatic update to ${sha.slice(0, 7)} refused: ${e.message}`);
       return { result: 'refused', detail: `${e.code}: ${e.message}` };

@@ -7,6 +7,8 @@ export interface RemotePort {
   tip(signal?: AbortSignal): Promise<string | null>;
   /** Subject and committer time of `sha`, fetching the branch first when the object is not local yet. */
   describe(sha: string, signal?: AbortSignal): Promise<{ sha: string; subject: string; committedAt: number }>;
+  /** HEAD of the app's work tree (used when the engine has no committed release yet), null when unborn. */
+  localHead(signal?: AbortSignal): Promise<string | null>;
 }
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -62,6 +64,10 @@ export function gitRemote(opts: { appDir: string; remote: string; branch: string
       const line = out.split('\n').find((l) => l.endsWith(`\t${ref}`));
       if (!line) return null;
       return validateSha(line.split('\t')[0], `ls-remote ${opts.remote} ${ref}`);
+    },
+    async localHead(signal) {
+      const out = await runGit(opts.appDir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { signal, timeoutMs }).catch(() => '');
+      return SHA.test(out.trim()) ? out.trim() : null;
     },
     async describe(sha, signal) {
       validateSha(sha);

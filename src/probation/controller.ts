@@ -68,7 +68,11 @@ export class ProbationController {
 
   start(): void {
     if (this.offs.length) return;
-    const { events, traffic } = this.deps;
+    const { events, traffic, config, logger } = this.deps;
+    if (config.probationMs <= 0) {
+      logger.info({ event: 'probation_disabled' }, 'probation analysis disabled (MOLT_PROBATION=0): no request observer, no automatic rollback on metrics');
+      return;
+    }
     this.offs.push(
       traffic.observe((s) => this.recorder.add(s)),
       events.on('update_started', (e) => this.onUpdateStarted(e.kind, e.fromSha)),
@@ -103,7 +107,7 @@ export class ProbationController {
 
   private onUpdateSucceeded(id: number, kind: string, fromSha: string | null, toSha: string): void {
     const { config, logger, events } = this.deps;
-    if (kind !== 'update' || config.probationMs <= 0 || this.state.kind === 'rolling_back') return;
+    if (kind !== 'update' || this.state.kind === 'rolling_back') return;
     const baseline = this.recorder.baselineOf(fromSha);
     this.state = begin({ id, fromSha, toSha }, baseline, this.clock.now(), config.probationMs);
     const st = this.status()!;

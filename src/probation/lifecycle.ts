@@ -65,12 +65,16 @@ export function begin(e: { id: number; fromSha: string | null; toSha: string }, 
   };
 }
 
+const round = (x: number, digits: number) => Number(x.toFixed(digits));
+
+/** Rounded for people (Telegram, history): 4 digits of a rate, 0.1 ms of latency. */
 export function detailsOf(run: ProbationRun, stats: WindowStats, policy: ProbationPolicy): ProbationDetails {
+  const base = usableBaselineP95(run.baseline, policy);
   return {
-    errorRate: stats.errorRate,
-    p95Ms: stats.p95Ms,
-    baselineP95Ms: usableBaselineP95(run.baseline, policy),
-    baselineErrorRate: run.baseline && run.baseline.requests >= policy.minRequests ? run.baseline.errorRate : null,
+    errorRate: round(stats.errorRate, 4),
+    p95Ms: stats.p95Ms === null ? null : round(stats.p95Ms, 1),
+    baselineP95Ms: base === null ? null : round(base, 1),
+    baselineErrorRate: run.baseline && run.baseline.requests >= policy.minRequests ? round(run.baseline.errorRate, 4) : null,
     requests: stats.requests,
     errors: stats.errors,
     windowMs: stats.windowMs,

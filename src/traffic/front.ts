@@ -95,9 +95,10 @@ export class TrafficFront implements TrafficControl {
   }
 
   hold(info: HoldInfo): void {
-    const was = this.state.kind;
+    const was = this.state;
     this.state = nextFrontState(this.state, { type: 'hold', info, now: this.now() });
-    if (was === 'released') {
+    // logged on every change of what the page says (a restart hold taken over by an update, a new target)
+    if (was.kind === 'released' || was.info.reason !== info.reason || was.info.targetSha !== info.targetSha) {
       this.opts.logger.info({ event: 'traffic_held', ...info, inFlight: this.inFlight }, `holding page on (${info.reason})`);
       this.opts.events?.emit('traffic_held', { ...info, inFlight: this.inFlight });
     }

@@ -44,7 +44,7 @@ function parseCommits(out: string): CommitInfo[] {
 
 export function createGitPort(appDir: string): GitPort {
   const g = (signal?: AbortSignal): SimpleGit =>
-    simpleGit({ baseDir: appDir, abort: signal, timeout: { block: 120_000 } }).env(gitEnv());
+    simpleGit({ baseDir: appDir, abort: signal, timeout: { block: 120_000 }, allowEnvironment: ['GIT_TERMINAL_PROMPT', 'GIT_CONFIG_NOSYSTEM', 'GIT_CONFIG_GLOBAL'] }).env(gitEnv());
   const wrap = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
       return await fn();
@@ -80,7 +80,9 @@ export function createGitPort(appDir: string): GitPort {
       throw new MoltError('MOLT_E_REF_UNKNOWN', `${JSON.stringify(refOrSha)} is not a branch, tag or commit of remote ${remote}: check the name (git ls-remote ${remote})`, { context: { ref: refOrSha } });
     },
     resetHard: (sha, signal) => wrap(`reset --hard ${sha}`, async () => {
-      await g(signal).raw(['reset', '--quiet', '--hard', '--end-of-options', sha]);
+      // reset has no --end-of-options; a validated full sha cannot start with '-'
+      if (!FULL_SHA_RE.test(sha)) throw new MoltError('MOLT_E_REF_INVALID', `reset target ${JSON.stringify(sha)} is not a full sha`);
+      await g(signal).raw(['reset', '--quiet', '--hard', sha, '--']);
     }),
     clean: (keep) => wrap('clean', async () => {
       await g().raw(['clean', '-f', '-d', '-q', ...keep.flatMap((k) => ['-e', k])]);

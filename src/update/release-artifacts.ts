@@ -1,4 +1,5 @@
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { atomicWriteJson, fsyncDir } from '../core/atomic-write.js';
@@ -77,13 +78,48 @@ export async function archiveRelease(opts: {
         sqlite.push({ target, existed: false, snapshot: null, sha256: null });
         continue;
       }
+      checkpoint(target);
       const snap = await snapshotSqlite(target, join(dir, `db-${i}.sqlite`));
-      sqlite.push({ target, existed: true, snapshot: snap.path, sha256: snap.sha256 });
+      sqlite.push({ target, existed: true, snapshot: snap.path, sha256: await matchHeader(target, snap.path) });
     }
   }
   const manifest: ReleaseManifest = { sha: opts.sha, createdAt, tarball, sqlite };
   await atomicWriteJson(join(dir, 'manifest.json'), manifest);
   return manifest;
+}
+
+/** Folds the WAL into the main file (the app is stopped), so the snapshot and the file agree page for page. */
+function checkpoint(path: string): void {
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * The online backup gives the copy its own change counter (header bytes 24-27 and 92-95); copying the source's makes
+ * a restore byte-identical to the database as it was. Returns the snapshot's new sha256.
+ */
+async function matchHeader(source: string, snapshot: string): Promise<string> {
+  const src = await open(source, 'r');
+  const hdr = Buffer.alloc(100);
+  try {
+    await src.read(hdr, 0, 100, 0);
+  } finally {
+    await src.close();
+  }
+  const dst = await open(snapshot, 'r+');
+  try {
+    await dst.write(hdr, 24, 4, 24);
+    await dst.write(hdr, 92, 4, 92);
+    await dst.sync();
+  } finally {
+    await dst.close();
+  }
+  return sha256File(snapshot);
 }
 
 /**

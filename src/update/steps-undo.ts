@@ -29,6 +29,8 @@ export const commit: StepExecutor = async (ctx) => {
   await pruneTrees(dataDir, hashes);
   const details: Record<string, unknown> = { schemaVersion, prunedReleases: removed.length };
   if (j.discardedSince) details.discardedData = { from: j.discardedSince, to: now };
+  const self = j.steps.find((s) => s.name === 'commit');
+  if (self) Object.assign(self, { status: 'done', durationMs: p.clock.now() - Date.parse(self.startedAt ?? now) }); // the row includes its own step
   p.store.updateOperation(j.id, { outcome: 'succeeded', finishedAt: now, steps: toHistorySteps(j), error: null, details });
   return { detail: `release ${j.toSha.slice(0, 12)} is last-good (schema ${schemaVersion ?? 'n/a'}); pruned ${removed.length} old release(s)` };
 };

@@ -13,7 +13,7 @@ test('apply mode updates a canary instance through the real update engine, recor
   const run = await startEngine(t, f);
   await eventually(() => appVersion(f.appPort), 10_000, 'v1 up');
   const h = makeUpdater({ appDir: f.app, engine: run.engine, clock: systemClock, config: baseConfig(join(f.dataDir, 'auto'), { canaryProbability: 1 }) });
-  assert.equal(await h.updater.checkNow(), 'up_to_date');
+  assert.equal(await h.updater.checkNow(), 'up_to_date', JSON.stringify(h.updater.autoUpdateStatus().lastCheck));
   const v2 = await f.release({ version: 'v2' });
   assert.equal(await h.updater.checkNow(), 'apply');
   const row = await eventually(() => run.engine.history(5).find((r) => r.toSha === v2 && r.outcome !== 'running'), 60_000, 'auto update finished');
@@ -22,6 +22,7 @@ test('apply mode updates a canary instance through the real update engine, recor
   assert.equal(row.actor, 'auto');
   assert.equal(head(f), v2);
   assert.equal((await appVersion(f.appPort))?.version, 'v2');
+  await eventually(() => run.engine.running() === null, 30_000, 'engine idle');
   assert.equal(await h.updater.checkNow(), 'up_to_date');
 });
 

@@ -152,7 +152,8 @@ test('history detail offers a rollback whose confirmation states the data rule',
   const list = await (await req(h, jar, '/history')).text();
   assert.match(list, /href="\/history\/1"/);
   const detail = await (await req(h, jar, '/history/1')).text();
-  assert.match(detail, /Roll back to this release/);
+  assert.match(detail, /Roll back to the release before this one/);
+  assert.match(detail, new RegExp(`name="sha" value="${h.engine.rows[0].fromSha}"`));
   assert.match(detail, /Data rule/);
   assert.match(detail, /discards every write made since/);
   const missing = await req(h, jar, '/history/99', { headers: { accept: 'text/html' } });

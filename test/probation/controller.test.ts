@@ -136,3 +136,15 @@ test('a rollback the engine refuses is reported as critical with its error code'
   assert.equal(last.severity, 'critical');
   assert.match(last.message, /refused \(MOLT_E_UPDATE_IN_PROGRESS\).*molt rollback 1111111/);
 });
+
+test('MOLT_PROBATION=0 attaches no observer and never rolls back', async (t) => {
+  const h = await harness(t, { config: { probationMs: 0 } });
+  await h.boot({});
+  await h.deploy({ ERROR_RATE: '1' });
+  await load(h.frontPort, { total: 40, concurrency: 2 });
+  assert.ok(h.records.some((r) => r.event === 'probation_disabled'));
+  assert.equal(h.records.filter((r) => r.event === 'probation_started').length, 0);
+  assert.equal(h.controller.status(), null);
+  assert.equal(h.controller.live().requests, 0, 'no request was observed');
+  assert.equal(h.rollbacks.length, 0);
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { superviseFixture, readLines, pidExists } from './support.js';
+import { superviseFixture, readLines, pidAlive } from './support.js';
 import { eventually } from '../helpers/molt-process.js';
 
 test('HUP, QUIT, USR1 and USR2 reach the app and the supervisor keeps running', async (t) => {
@@ -46,14 +46,14 @@ test('SIGINT is passed on as SIGINT and an app killed by it yields 128+2', async
 test('an app ignoring SIGTERM is killed with its whole group after the stop timeout and molt exits 137', async (t) => {
   const { molt, dir } = await superviseFixture(t, 'ignore-sigterm.mjs', { PIDS_FILE: 'pids.json', MOLT_STOP_TIMEOUT: '1s' });
   const pids = await eventually(async () => JSON.parse(await readFile(join(dir, 'pids.json'), 'utf8')) as { leader: number; child: number }, 15_000, 'pids file');
-  assert.ok(pidExists(pids.leader) && pidExists(pids.child));
+  assert.ok(pidAlive(pids.leader) && pidAlive(pids.child));
   molt.kill('SIGTERM');
   assert.equal((await molt.exited).code, 137);
   const kill = molt.events('app_kill');
   assert.equal(kill.length, 1);
   assert.equal(kill[0].signal, 'SIGKILL');
-  assert.equal(pidExists(pids.leader), false, 'leader survived');
-  assert.equal(pidExists(pids.child), false, 'child of the app survived');
+  assert.equal(pidAlive(pids.leader), false, 'leader survived');
+  assert.equal(pidAlive(pids.child), false, 'child of the app survived');
   assert.ok(molt.appLines.some((l) => l.includes('leader got SIGTERM')), 'the app did receive SIGTERM first');
 });
 
@@ -70,7 +70,8 @@ test('a second SIGTERM while stopping is forwarded to the app instead of being d
   const { molt, dir } = await superviseFixture(t, 'ignore-sigterm.mjs', { PIDS_FILE: 'pids.json', MOLT_STOP_TIMEOUT: '5s' });
   await eventually(async () => JSON.parse(await readFile(join(dir, 'pids.json'), 'utf8')), 15_000, 'pids file');
   molt.kill('SIGTERM');
-  await molt.waitFor('supervisor_stopping');
+  // Standard signals do not queue: wait until the app handled the first one before sending the second.
+  await eventually(() => molt.appLines.some((l) => l.includes('leader got SIGTERM')), 15_000, 'first SIGTERM handled');
   molt.kill('SIGTERM');
   const again = await molt.waitFor((r) => r.event === 'signal_forwarded' && r.repeated === true);
   assert.equal(again.signal, 'SIGTERM');

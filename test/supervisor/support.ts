@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { parseProcStat } from '../../src/supervisor/process-group.js';
 import type { TestContext } from 'node:test';
 import { startMolt, freePort, type MoltProcess } from '../helpers/molt-process.js';
 import { fixture } from '../helpers/paths.js';
@@ -53,12 +55,12 @@ export async function readLines(path: string): Promise<string[]> {
   }
 }
 
-/** True while a process with this pid exists (zombies included). */
-export function pidExists(pid: number): boolean {
+/** True while a process with this pid runs; a zombie waiting for its reaper does not count (it holds no port, no memory). */
+export function pidAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    const st = parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    return st !== undefined && st.state !== 'Z' && st.state !== 'X';
+  } catch {
+    return false;
   }
 }

@@ -48,7 +48,12 @@ export class ConfirmFlow {
     let target: CommitInfo;
     const extra: string[] = [];
     if (parsed.value.ref) {
-      target = await engine.describe(parsed.value.ref);
+      const ref = parsed.value.ref;
+      // describe() reads what was fetched; a ref pushed since the last fetch needs one (pending() fetches).
+      target = await engine.describe(ref).catch(async () => {
+        await engine.pending(AbortSignal.timeout(PENDING_TIMEOUT_MS)).catch(() => undefined);
+        return engine.describe(ref);
+      });
     } else {
       const p = await engine.pending(AbortSignal.timeout(PENDING_TIMEOUT_MS));
       if (!p.commits.length) return reply(`Already up to date: ${esc(p.branch)} is at <code>${shortSha(p.currentSha)}</code>.`);
@@ -65,7 +70,11 @@ export class ConfirmFlow {
     if (!parsed.ok) return reply(badArgs(parsed.problem));
     const { engine } = this.deps;
     if (this.busy(reply)) return;
-    const target = await engine.describe(parsed.value.sha);
+    const sha = parsed.value.sha;
+    const target = await engine.describe(sha).catch(async () => {
+      await engine.pending(AbortSignal.timeout(PENDING_TIMEOUT_MS)).catch(() => undefined);
+      return engine.describe(sha);
+    });
     const current = engine.current();
     if (current && current.sha === target.sha) return reply(`Already running <code>${shortSha(target.sha)}</code> ${esc(target.subject)}: nothing to roll back.`);
     const label = parsed.value.force ? `⚠️ Force rollback to ${shortSha(target.sha)}` : `↩️ Roll back to ${shortSha(target.sha)}`;
@@ -118,7 +127,7 @@ export class ConfirmFlow {
     try {
       const { id, done } =
         a.kind === 'update'
-          ? await engine.requestUpdate({ sha: a.sha, ref: a.ref, trigger: 'telegram', actor })
+          ? await engine.requestUpdate({ sha: a.sha, trigger: 'telegram', actor, reason: a.ref ? `/update ${a.ref}` : undefined }) // exactly the confirmed commit
           : await engine.requestRollback({ sha: a.sha, force: a.force, trigger: 'telegram', actor });
       done.catch(() => {}); // the outcome arrives as events; a rejected `done` must not become an unhandled rejection
       logger.info({ event: 'telegram_operation_started', id, kind: a.kind, sha: a.sha, force: a.kind === 'rollback' ? a.force : undefined, actor, chatId: q.chatId }, `Telegram ${a.kind} #${id} confirmed by ${q.user.id}`);

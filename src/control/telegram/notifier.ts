@@ -3,7 +3,7 @@ import type { Logger } from '../../core/logger.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Outbox } from './outbox.js';
 import { applyCardEvent, CARD_EVENTS, isFinal, type CardEvent, type UpdateCard } from './update-card.js';
-import { esc, oneLine, renderAlert, renderCard, renderFinalNotice } from './render.js';
+import { commitLine, esc, oneLine, renderAlert, renderCard, renderFinalNotice } from './render.js';
 
 const CARDS_KEPT = 20;
 const AUTOMATIC: readonly string[] = ['crash_loop', 'probation', 'recovery'];
@@ -30,6 +30,9 @@ export class Notifier {
     this.offs.push(events.on('crash_loop', (e) => this.onCrashLoop(e)));
     this.offs.push(events.on('recovery', (e) => this.onRecovery(e)));
     this.offs.push(events.on('alert', (e) => this.onAlert(e)));
+    this.offs.push(events.on('release_available', (e) => this.onReleaseAvailable(e)));
+    this.offs.push(events.on('restore_started', (e) => this.broadcast(renderAlert('warning', 'Restore started', `Backup <code>${esc(e.backupId)}</code> is being restored (${esc(e.trigger)} · ${esc(e.actor)}); the holding page covers the downtime.`), false)));
+    this.offs.push(events.on('restore_finished', (e) => this.onRestoreFinished(e)));
   }
 
   stop(): void {
@@ -95,7 +98,19 @@ export class Notifier {
     this.broadcast(renderAlert('critical', 'Recovery after restart', body), true);
   }
 
+  private onReleaseAvailable(e: Extract<MoltEvent, { type: 'release_available' }>): void {
+    const when = e.applyAfter ? `molt applies it automatically after ${esc(e.applyAfter.replace('T', ' ').slice(0, 16))} UTC${e.canary ? ' (this instance is a canary)' : ''}.` : 'Send /update to apply it.';
+    this.broadcast(`🆕 New release available: ${commitLine(e.sha, e.subject)}\n${when}`, false);
+  }
+
+  private onRestoreFinished(e: Extract<MoltEvent, { type: 'restore_finished' }>): void {
+    if (e.outcome !== 'succeeded') return; // failures arrive as a critical `restore_failed` alert
+    this.broadcast(`✅ Backup <code>${esc(e.backupId)}</code> restored in ${formatDuration(e.durationMs)}${e.safetyBackupId ? ` (safety backup <code>${esc(e.safetyBackupId)}</code>)` : ''}.`, false);
+  }
+
   private onAlert(e: Extract<MoltEvent, { type: 'alert' }>): void {
+    // The engine raises this alongside `rollback_failed`, whose card already says it in CRITICAL.
+    if (e.kind === 'rollback_failed' && typeof e.details?.id === 'number' && this.cards.has(e.details.id)) return;
     const details = Object.entries(e.details ?? {})
       .slice(0, 8)
       .map(([k, v]) => `${esc(k)}: <code>${esc(oneLine(typeof v === 'string' ? v : JSON.stringify(v) ?? String(v), 120))}</code>`);

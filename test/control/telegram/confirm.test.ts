@@ -84,7 +84,7 @@ test('/update without a ref shows the pending commits and applies exactly the co
   assert.ok(prompt.text.includes('Fix &lt;b&gt;login&lt;/b&gt; &amp; logout'), 'subjects escaped');
   h.fake.pressButton(ADMIN, prompt, 'Update to');
   await h.waitMessage(ADMIN.id, (m) => m.message_id === prompt.message_id && m.text.includes('Update #1 succeeded'), 'final card');
-  assert.deepEqual(h.engine.requests, [{ sha: COMMITS[3].sha, ref: undefined, trigger: 'telegram', actor: `telegram:${ADMIN.id}` }]);
+  assert.deepEqual(h.engine.requests, [{ sha: COMMITS[3].sha, trigger: 'telegram', actor: `telegram:${ADMIN.id}`, reason: undefined }]);
 });
 
 test('a rollback refused for a missing down migration explains the data rule, and "force" asks again with a clear warning', async (t) => {

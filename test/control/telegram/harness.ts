@@ -45,9 +45,9 @@ export interface Harness {
 
 export async function startHarness(
   t: { after(fn: () => unknown): void },
-  opts: { tuning?: Partial<TelegramTuning>; chats?: number[]; engine?: (events: EventBus) => UpdateEngine; fake?: FakeTelegram; apiRoot?: string } = {},
+  opts: { tuning?: Partial<TelegramTuning>; chats?: number[]; events?: EventBus; engine?: UpdateEngine; app?: AppView; apiRoot?: string } = {},
 ): Promise<Harness> {
-  const fake = opts.fake ?? (await FakeTelegram.start(TOKEN));
+  const fake = await FakeTelegram.start(TOKEN);
   let raw = '';
   const records: LogRecord[] = [];
   let buf = '';
@@ -62,11 +62,11 @@ export async function startHarness(
     },
   });
   const logger = createLogger({ level: 'debug', destination: dest, secrets: [TOKEN] });
-  const events = new EventBus();
+  const events = opts.events ?? new EventBus();
   const engine = new ScriptedEngine(events, COMMITS, 1);
   const clock = new ShiftClock();
   const appLogs: Harness['appLogs'] = [];
-  const app: AppView = {
+  const app: AppView = opts.app ?? {
     status: () => ({ state: { kind: 'running' }, pid: 4321, up: true, restarts: 2, since: Date.now() - 65_000 }),
     recentLogs: (n) => appLogs.slice(-n),
   };
@@ -74,7 +74,7 @@ export async function startHarness(
     config: { telegramToken: TOKEN, telegramChatIds: opts.chats ?? [GROUP], telegramAdminIds: [ADMIN.id, ADMIN2.id], telegramApiRoot: opts.apiRoot ?? fake.apiRoot, branch: 'main' },
     logger,
     events,
-    engine: opts.engine ? opts.engine(events) : engine,
+    engine: opts.engine ?? engine,
     app,
     clock,
     tuning: { backoffInitialMs: 50, backoffMaxMs: 400, pollTimeoutSec: 2, requestTimeoutMs: 3000, flushOnStopMs: 300, ...opts.tuning },

@@ -19,8 +19,12 @@ ${rows.map(
 
 /** Details of one operation: step timings, error tail, and "Roll back to this release" stating the data rule. */
 export function historyDetailPage(r: HistoryRow, currentSha: string | null, csrf: string): Raw {
-  const target = r.toSha;
-  const canRollBack = target !== null && r.outcome === 'succeeded' && target !== currentSha;
+  // A release this operation installed can be returned to; for the one running now, offer the release before it.
+  const own = r.outcome === 'succeeded' && r.toSha !== null && r.toSha !== currentSha;
+  const target = own ? r.toSha : r.fromSha !== null && r.fromSha !== currentSha ? r.fromSha : null;
+  const targetSubject = own ? r.toSubject : r.fromSubject;
+  const label = own ? 'Roll back to this release' : 'Roll back to the release before this one';
+  const canRollBack = target !== null && r.outcome !== 'running';
   return html`<h1>${r.kind === 'rollback' ? 'Rollback' : 'Update'} #${String(r.id)} <span class="badge ${outcomeClass(r.outcome)}">${r.outcome}</span></h1>
 <section class="card"><dl class="kv"><dt>From</dt><dd><code>${short(r.fromSha)}</code> ${r.fromSubject ?? ''}</dd><dt>To</dt><dd><code>${short(r.toSha)}</code> ${r.toSubject ?? ''}</dd>
 <dt>Trigger</dt><dd>${r.trigger}</dd><dt>Actor</dt><dd>${r.actor}</dd><dt>Started</dt><dd>${fmtTime(r.startedAt)}</dd><dt>Duration</dt><dd>${duration(r)}</dd></dl></section>
@@ -28,8 +32,8 @@ export function historyDetailPage(r: HistoryRow, currentSha: string | null, csrf
 ${r.steps.map((s) => html`<tr><td>${s.step}</td><td><span class="badge ${s.status === 'failed' ? 'bad' : s.status === 'done' ? 'ok' : ''}">${s.status}</span></td><td>${fmtMs(s.durationMs)}</td><td class="hide-sm">${s.detail ?? ''}</td></tr>`)}
 </tbody></table></section>
 ${r.error ? html`<section class="card"><h2>Error <code>${r.error.code}</code></h2><p class="error">${r.error.message}${r.error.step ? ` (step ${r.error.step})` : ''}</p>${r.error.outputTail?.length ? html`<pre class="tail">${r.error.outputTail.join('\n')}</pre>` : ''}</section>` : ''}
-${canRollBack ? html`<section class="card"><details class="confirm"><summary class="button danger" id="rollback">Roll back to this release</summary><div class="confirm-body">
-<p>Roll back to <code>${short(target)}</code> ${r.toSubject ?? ''}. Code and dependencies of that release are restored.</p>
+${canRollBack ? html`<section class="card"><details class="confirm"><summary class="button danger" id="rollback">${label}</summary><div class="confirm-body">
+<p>Roll back to <code>${short(target)}</code> ${targetSubject ?? ''}. Code and dependencies of that release are restored.</p>
 <p><strong>Data rule:</strong> the database is migrated <em>down</em> with the newer releases' down migrations, so data written since then is kept.
 If a down migration is missing the rollback is refused — unless you force it, which restores the database backup taken when this release was replaced and <strong>discards every write made since</strong>.</p>
 <form method="post" action="/ui/rollback"><input type="hidden" name="_csrf" value="${csrf}"><input type="hidden" name="sha" value="${target}">

@@ -85,6 +85,31 @@
         refreshStatus();
       };
     }
+    // The operation may have progressed or ended before this stream connected: catch up from status + history.
+    es.addEventListener('hello', function () {
+      refreshStatus().then(function () {
+        if (!current) return;
+        return fetch('/api/history?limit=50', { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : []; }).then(function (rows) {
+          var row = rows.filter(function (x) { return String(x.id) === current; })[0];
+          if (!row) return;
+          box.hidden = false;
+          $('op-title').textContent = (row.kind === 'rollback' ? 'Rollback' : 'Update') + ' #' + row.id;
+          $('op-target').textContent = short(row.fromSha) + ' → ' + short(row.toSha) + (row.toSubject ? ' ' + row.toSubject : '') + ' · by ' + row.actor;
+          row.steps.forEach(function (st) {
+            var tr = stepRow(st.step);
+            tr.removeAttribute('data-started');
+            tr.children[1].innerHTML = '<span class="badge ' + (st.status === 'done' ? 'ok' : st.status === 'failed' ? 'bad' : '') + '">' + esc(st.status) + '</span>';
+            tr.children[2].textContent = fmtMs(st.durationMs);
+          });
+          if (row.outcome === 'running') return;
+          box.removeAttribute('data-running');
+          box.setAttribute('data-outcome', row.outcome);
+          $('op-outcome').textContent = row.outcome;
+          $('op-outcome').className = 'badge ' + (row.outcome === 'succeeded' ? 'ok' : row.outcome === 'rolled_back' ? 'warn' : 'bad');
+          if (row.error) { $('op-error').hidden = false; $('op-error').textContent = row.error.code + ': ' + row.error.message; }
+        });
+      });
+    });
     es.addEventListener('update_succeeded', finish('succeeded', 'ok', false));
     es.addEventListener('update_rolled_back', finish('rolled_back', 'warn', true));
     es.addEventListener('rollback_failed', finish('rollback failed', 'bad', true));

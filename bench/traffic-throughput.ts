@@ -1,0 +1,119 @@
+// Traffic section: req/s and p99 of the example app alone vs behind molt's front (lean HTTP proxy) vs a raw TCP
+// splice, and of a minimal fastify app with and without the SDK maintenance plugin. Rounds are interleaved so
+// background load on the shared machine hits every setup alike; medians are reported.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import { waitStatus } from './lib/procs.js';
+import { median, fmtMs, fmtRatio } from './lib/stats.js';
+import { saveSection, table } from './lib/report.js';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
+const CONNECTIONS = 32;
+let nextPort = 47400;
+
+interface Setup { name: string; port: number; procs: ChildProcess[] }
+interface Sample { rps: number; p99: number; errors: number }
+
+function launch(cmd: string, args: string[], env: Record<string, string>): ChildProcess {
+  return spawn(cmd, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: 'ignore', detached: true });
+}
+
+async function stop(procs: ChildProcess[]): Promise<void> {
+  await Promise.all(procs.map(async (p) => {
+    if (p.exitCode !== null || p.signalCode !== null) return;
+    const done = new Promise((r) => p.once('exit', r));
+    try { process.kill(-p.pid!, 'SIGTERM'); } catch { /* gone */ }
+    const t = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, 8000);
+    await done;
+    clearTimeout(t);
+  }));
+}
+
+async function measure(port: number, path: string): Promise<Sample> {
+  const r = await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: CONNECTIONS, duration: LOAD_SECONDS, pipelining: 1 });
+  return { rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx };
+}
+
+export async function benchTraffic(root: string): Promise<void> {
+  const work = await mkdtemp(join(tmpdir(), 'molt-bench-traffic-'));
+  const example = join(root, 'examples', 'app', 'server.mjs');
+  const fastifyApp = join(root, 'bench', 'apps', 'traffic-fastify.mjs');
+  const cli = join(root, 'dist', 'src', 'cli.js');
+  const splice = join(root, 'dist', 'bench', 'traffic-splice.js');
+  const makers: Record<string, () => Setup> = {
+    'example app alone': () => {
+      const port = nextPort++;
+      return { name: 'example app alone', port, procs: [launch(process.execPath, [example], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`) })] };
+    },
+    'example app behind molt (HTTP proxy, chosen)': () => {
+      const port = nextPort; nextPort += 2;
+      return { name: 'behind molt', port, procs: [launch(process.execPath, [cli, 'run', '--', process.execPath, example], {
+        MOLT_PORT: String(port), MOLT_APP_PORT: String(port + 1), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `d${port}`), MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_AUTO_UPDATE: 'off',
+      })] };
+    },
+    'example app behind a raw TCP splice (not chosen)': () => {
+      const port = nextPort; nextPort += 2;
+      return { name: 'splice', port, procs: [
+        launch(process.execPath, [example], { PORT: String(port + 1), MOLT_DATA_DIR: join(work, `d${port}`) }),
+        launch(process.execPath, [splice, String(port), String(port + 1)], {}),
+      ] };
+    },
+    'fastify, no plugin': () => {
+      const port = nextPort++;
+      return { name: 'fastify', port, procs: [launch(process.execPath, [fastifyApp], { PORT: String(port) })] };
+    },
+    'fastify + maintenance plugin (inactive)': () => {
+      const port = nextPort++;
+      return { name: 'fastify+plugin', port, procs: [launch(process.execPath, [fastifyApp], { PORT: String(port), MAINTENANCE: '1', MOLT_DATA_DIR: join(work, `d${port}`) })] };
+    },
+  };
+  const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(makers).map((k) => [k, []]));
+  try {
+    for (let round = 0; round < RUNS; round++) {
+      for (const [name, make] of Object.entries(makers)) {
+        const s = make();
+        try {
+          await waitStatus(s.port, 200, 60_000, '/health').catch(() => waitStatus(s.port, 200, 30_000, '/'));
+          await autocannon({ url: `http://127.0.0.1:${s.port}/`, connections: CONNECTIONS, duration: 1 }); // warm-up (JIT)
+          samples[name].push(await measure(s.port, '/'));
+          process.stdout.write(`  traffic ${name} round ${round + 1}: ${samples[name].at(-1)!.rps.toFixed(0)} req/s\n`);
+        } finally {
+          await stop(s.procs);
+        }
+      }
+    }
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+  const med = (k: string) => ({ rps: median(samples[k].map((x) => x.rps)), p99: median(samples[k].map((x) => x.p99)), errors: samples[k].reduce((a, x) => a + x.errors, 0) });
+  const row = (k: string, base: string) => {
+    const m = med(k);
+    return [k, m.rps.toFixed(0), fmtRatio(m.rps / med(base).rps), fmtMs(m.p99), m.errors];
+  };
+  const body = [
+    `Load: autocannon, ${CONNECTIONS} keep-alive connections, ${LOAD_SECONDS} s after a 1 s warm-up, GET /, median of ${RUNS} interleaved rounds.`,
+    '',
+    table(['setup', 'req/s', 'vs baseline', 'p99', 'errors'], [
+      row('example app alone', 'example app alone'),
+      row('example app behind molt (HTTP proxy, chosen)', 'example app alone'),
+      row('example app behind a raw TCP splice (not chosen)', 'example app alone'),
+      row('fastify, no plugin', 'fastify, no plugin'),
+      row('fastify + maintenance plugin (inactive)', 'fastify, no plugin'),
+    ]),
+    '',
+    'The example app is examples/app/server.mjs (fastify + better-sqlite3 + the maintenance plugin). The machine has 2 cores',
+    'shared by autocannon, the app and (behind molt) the proxy, so every proxy costs throughput here; see docs/traffic.md.',
+  ].join('\n');
+  await saveSection(root, { id: '50-traffic', title: 'Traffic: app alone vs behind molt, maintenance plugin overhead', body });
+}
+
+if (process.argv[1]?.endsWith('traffic-throughput.js')) {
+  const { ROOT } = await import('./lib/root.js');
+  const { writeResults } = await import('./lib/report.js');
+  await benchTraffic(ROOT);
+  await writeResults(ROOT);
+}
