@@ -4,11 +4,13 @@ import { writeResults } from './lib/report.js';
 import { benchBackups } from './backups.js';
 import { benchOverhead } from './overhead.js';
 import { benchProbation } from './probation-overhead.js';
+import { benchAutoPoll } from './auto-poll.js';
 
 const ROWS: Record<string, (root: string) => Promise<void>> = {
   overhead: benchOverhead,
   backups: benchBackups,
   probation: benchProbation,
+  'auto-update': benchAutoPoll,
 };
 
 const only = process.argv.slice(2);

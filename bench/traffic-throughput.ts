@@ -19,7 +19,7 @@ interface Setup { name: string; port: number; procs: ChildProcess[] }
 interface Sample { rps: number; p99: number; errors: number }
 
 function launch(cmd: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(cmd, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: 'ignore', detached: true });
+  return spawn(cmd, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: process.env.BENCH_DEBUG ? 'inherit' : 'ignore', detached: true });
 }
 
 async function stop(procs: ChildProcess[]): Promise<void> {

@@ -19,6 +19,7 @@ import { wireUpdateEngine } from './update/wire.js';
 import { ProbationController } from './probation/controller.js';
 import { startAutoUpdater } from './auto/start.js';
 import { createTelegramBot } from './control/telegram/bot.js';
+import { wireBackups } from './backup/wire.js';
 
 export interface RunOptions {
   /** argv after `--`, if any. */
@@ -114,10 +115,22 @@ export async function runSupervisor(opts: RunOptions, env: NodeJS.ProcessEnv = p
     throw err;
   }
 
+  // Scheduled backups, restore drills, retention and restores (issue 9): cleans leftovers of interrupted backups,
+  // starts MOLT_BACKUP_SCHEDULE / MOLT_DRILL_SCHEDULE; restores take the update lock and record history rows.
+  let backups: Awaited<ReturnType<typeof wireBackups>>;
+  try {
+    backups = await wireBackups({ config, logger, events, clock: systemClock, metrics, supervisor, traffic, history: engine.p.store });
+  } catch (err) {
+    autoAbort.abort();
+    await traffic.close();
+    if (isMoltError(err, 'MOLT_E_CONFIG')) return reportConfigProblems([err.message]);
+    throw err;
+  }
+
   // Admin console, JSON API and /metrics (issue 5). Other subsystems add status providers and plugins (backups) here.
   let admin: AdminServer | null;
   try {
-    admin = await startAdmin({ config, supervisor, events, metrics, logger, engine: () => engine, providers: { probation: () => probation.status(), autoUpdate: () => autoUpdater?.autoUpdateStatus() ?? null } });
+    admin = await startAdmin({ config, supervisor, events, metrics, logger, engine: () => engine, providers: { probation: () => probation.status(), autoUpdate: () => autoUpdater?.autoUpdateStatus() ?? null }, plugins: [backups.plugin] });
   } catch (err) {
     await traffic.close();
     if (isMoltError(err, 'MOLT_E_CONFIG')) return reportConfigProblems([err.message]);
@@ -129,6 +142,7 @@ export async function runSupervisor(opts: RunOptions, env: NodeJS.ProcessEnv = p
     process.on(sig, () => {
       traffic.hold({ reason: 'stopped' });
       engine.close(`received ${sig}`);
+      autoAbort.abort();
       void traffic.drain(config.stopTimeoutMs).then(() => supervisor.shutdown(sig));
     });
   for (const sig of ['SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const) process.on(sig, () => supervisor.forward(sig));
@@ -146,6 +160,7 @@ export async function runSupervisor(opts: RunOptions, env: NodeJS.ProcessEnv = p
   if (!recovered.appStarted && !recovered.held) await supervisor.start();
   const status = await supervisor.done;
   autoAbort.abort();
+  backups.stop();
   await traffic.close();
   await admin?.close();
   await telegram?.stop();

@@ -155,7 +155,9 @@ export class AutoUpdater {
       }
     }
     const canary = isCanary(this.deps.instanceId, sha, config.canaryProbability);
-    const blocked = this.refused.get(sha) ?? blockReason(sha, engine.pinned(), engine.history(50), new Set(state.unpinned));
+    // The running release may be ahead of the branch (an admin updated to a newer sha): never move it backwards.
+    const behind = current !== null && (await remote.isAncestor(sha, current, signal)) ? `the running release ${current.slice(0, 7)} already contains ${sha.slice(0, 7)}` : null;
+    const blocked = this.refused.get(sha) ?? behind ?? blockReason(sha, engine.pinned(), engine.history(50), new Set(state.unpinned));
     const now = clock.now();
     const input = { mode: config.autoUpdate === 'off' ? 'notify' : config.autoUpdate, now, tip: info, currentSha: current, firstSeenAt: state.tip!.firstSeenAt, blocked, canary, bakeMs: config.canaryBakeMs, window: config.updateWindow, tz: config.tz } as const;
     const decision = decide(input);

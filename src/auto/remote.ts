@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { execBounded } from './bounded-exec.js';
 import { MoltError } from '../core/errors.js';
 
 /** What the poller needs from git; a port so the controller can be driven by tests without a network. */
@@ -9,6 +9,8 @@ export interface RemotePort {
   describe(sha: string, signal?: AbortSignal): Promise<{ sha: string; subject: string; committedAt: number }>;
   /** HEAD of the app's work tree (used when the engine has no committed release yet), null when unborn. */
   localHead(signal?: AbortSignal): Promise<string | null>;
+  /** Whether `ancestor` is reachable from `descendant` (both local); false when either is unknown. */
+  isAncestor(ancestor: string, descendant: string, signal?: AbortSignal): Promise<boolean>;
 }
 
 const SHA = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -38,19 +40,14 @@ export function nonInteractiveGitEnv(env: NodeJS.ProcessEnv = process.env): Reco
 }
 
 export async function runGit(cwd: string, args: string[], opts: { signal?: AbortSignal; timeoutMs?: number } = {}): Promise<string> {
-  const r = await execa('git', args, {
-    cwd,
-    env: nonInteractiveGitEnv(),
-    timeout: opts.timeoutMs ?? 60_000,
-    cancelSignal: opts.signal,
-    reject: false,
-    stdin: 'ignore',
-  });
-  if (r.exitCode !== 0 || r.failed) {
-    const why = r.timedOut ? `timed out after ${opts.timeoutMs ?? 60_000}ms` : r.isCanceled ? 'aborted' : String(r.stderr || r.shortMessage || r.message).trim().split('\n').slice(-3).join(' | ');
-    throw new MoltError(r.isCanceled ? 'MOLT_E_ABORTED' : 'MOLT_E_GIT', `git ${args[0]} failed in ${cwd}: ${why}`, { context: { args, exitCode: r.exitCode } });
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  const r = await execBounded('git', args, { cwd, env: { ...process.env, ...nonInteractiveGitEnv() } as Record<string, string>, timeoutMs, signal: opts.signal });
+  if (r.aborted) throw new MoltError('MOLT_E_ABORTED', `git ${args[0]} aborted`, { context: { args } });
+  if (r.exitCode !== 0) {
+    const why = r.timedOut ? `timed out after ${timeoutMs}ms` : (r.stderr || r.spawnError || `exit ${r.exitCode}`).trim().split('\n').slice(-3).join(' | ');
+    throw new MoltError('MOLT_E_GIT', `git ${args[0]} failed in ${cwd}: ${why}`, { context: { args, exitCode: r.exitCode } });
   }
-  return String(r.stdout);
+  return r.stdout;
 }
 
 /** Cheap remote check: one `git ls-remote` per poll; a fetch only when a new tip appears. */
@@ -68,6 +65,11 @@ export function gitRemote(opts: { appDir: string; remote: string; branch: string
     async localHead(signal) {
       const out = await runGit(opts.appDir, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], { signal, timeoutMs }).catch(() => '');
       return SHA.test(out.trim()) ? out.trim() : null;
+    },
+    async isAncestor(ancestor, descendant, signal) {
+      validateSha(ancestor);
+      validateSha(descendant);
+      return runGit(opts.appDir, ['merge-base', '--is-ancestor', ancestor, descendant], { signal, timeoutMs }).then(() => true, () => false);
     },
     async describe(sha, signal) {
       validateSha(sha);

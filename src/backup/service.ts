@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { atomicWriteJson } from '../core/atomic-write.js';
 import type { Clock } from '../core/clock.js';
-import { MoltError, toMoltError } from '../core/errors.js';
+import { isMoltError, MoltError, toMoltError } from '../core/errors.js';
 import type { EventBus } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import { noTraffic, type TrafficControl } from '../traffic/api.js';
@@ -40,6 +40,9 @@ export interface BackupServiceDeps {
   history?: (row: Omit<HistoryRow, 'id'>) => void;
 }
 
+/** How long a backup, drill or restore request waits for a running one before MOLT_E_BACKUP_BUSY. */
+const EXCLUSIVE_WAIT_MS = 120_000;
+
 export interface BackupRun {
   manifest: Manifest;
   drill: DrillResult | null;
@@ -49,12 +52,13 @@ export interface BackupRun {
 /**
  * Scheduled backups, drills, retention and restores of one supervisor.
  * INVARIANTS:
- * - at most one backup, drill or restore runs at a time (`busy`); a second caller gets MOLT_E_BACKUP_BUSY at once;
+ * - at most one backup, drill or restore runs at a time (`busy`); a second caller waits up to EXCLUSIVE_WAIT_MS for
+ *   it (scheduled runs do not wait and skip the slot), then gets MOLT_E_BACKUP_BUSY;
  * - a refused or failed backup never prunes: retention runs only after a complete artifact was renamed into place;
  * - every failure of a backup or drill raises exactly one `alert` (critical) with the numbers in `details`.
  */
 export class BackupService {
-  private busy: string | undefined;
+  private busy: { what: string; done: Promise<void> } | undefined;
   private readonly backupSchedule: Schedule;
   private readonly drillSchedule: Schedule;
   private readonly metrics: BackupMetrics;
@@ -66,7 +70,7 @@ export class BackupService {
     this.backupSchedule = parseSchedule(c.backupSchedule, 'MOLT_BACKUP_SCHEDULE', c.tz);
     this.drillSchedule = parseSchedule(c.drillSchedule, 'MOLT_DRILL_SCHEDULE', c.tz, true);
     this.metrics = d.metrics ?? noBackupMetrics;
-    this.lock = d.lock ?? updateLock(c.dataDir, (err) => d.logger.error({ event: 'update_lock_compromised', error: err.message }, 'update lock compromised'));
+    this.lock = d.lock ?? updateLock(c.dataDir, d.logger);
   }
 
   /** Startup: removes leftovers of crashed runs and seeds the gauges from the newest artifact. */
@@ -85,13 +89,28 @@ export class BackupService {
     const ac = (this.loops = new AbortController());
     const { tz } = this.d.config;
     const log = this.d.logger;
-    if (this.backupSchedule.kind === 'cron') {
+    if (this.backupSchedule.kind === 'cron' && !this.hasSources()) {
+      log.info({ event: 'backup_schedule_idle' }, 'scheduled backups are idle: MOLT_SQLITE_PATHS and MOLT_BACKUP_PATHS are empty');
+    } else if (this.backupSchedule.kind === 'cron') {
       log.info({ event: 'backup_schedule', pattern: this.backupSchedule.pattern, tz }, `scheduled backups: ${this.backupSchedule.pattern} (${tz})`);
-      void runCronLoop({ pattern: this.backupSchedule.pattern, tz, clock: this.d.clock, signal: ac.signal, run: () => this.backupNow({ trigger: 'schedule', actor: 'schedule' }).then(() => {}) });
+      void runCronLoop({ pattern: this.backupSchedule.pattern, tz, clock: this.d.clock, signal: ac.signal, run: () => this.scheduled('backup', () => this.backupNow({ trigger: 'schedule', actor: 'schedule' }, 0)) });
     }
     if (this.drillSchedule.kind === 'cron') {
-      void runCronLoop({ pattern: this.drillSchedule.pattern, tz, clock: this.d.clock, signal: ac.signal, run: () => this.drill().then(() => {}) });
+      void runCronLoop({ pattern: this.drillSchedule.pattern, tz, clock: this.d.clock, signal: ac.signal, run: () => this.scheduled('drill', () => this.drill(undefined, 0)) });
     }
+  }
+
+  private async scheduled(what: string, fn: () => Promise<unknown>): Promise<void> {
+    try {
+      await fn();
+    } catch (err) {
+      // Failures were already logged and alerted by the run itself; a busy service only skips this slot.
+      if (isMoltError(err, 'MOLT_E_BACKUP_BUSY')) this.d.logger.warn({ event: 'backup_schedule_skipped', what, reason: err.message }, `scheduled ${what} skipped: ${err.message}`);
+    }
+  }
+
+  private hasSources(): boolean {
+    return this.d.config.sqlitePaths.length > 0 || this.d.config.backupPaths.length > 0;
   }
 
   stop(): void {
@@ -103,18 +122,32 @@ export class BackupService {
     return listBackups(this.d.config.backupDir);
   }
 
-  private async exclusive<T>(what: string, fn: () => Promise<T>): Promise<T> {
-    if (this.busy) throw new MoltError('MOLT_E_BACKUP_BUSY', `cannot start ${what}: ${this.busy} is running; retry when it has finished`, { context: { running: this.busy } });
-    this.busy = what;
+  // Callers wait (bounded) for a running backup or drill instead of failing: scheduled runs are short, and a console
+  // click during one should not need a retry. Scheduled runs pass waitMs 0 and are skipped when busy.
+  private async exclusive<T>(what: string, fn: () => Promise<T>, waitMs = EXCLUSIVE_WAIT_MS): Promise<T> {
+    const deadline = Date.now() + waitMs;
+    while (this.busy) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new MoltError('MOLT_E_BACKUP_BUSY', `cannot start ${what}: ${this.busy.what} is running; retry when it has finished`, { context: { running: this.busy.what } });
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([this.busy.done, new Promise((r) => (timer = setTimeout(r, left)))]);
+      clearTimeout(timer);
+    }
+    const run = fn();
+    const mine = { what, done: run.then(() => {}, () => {}) };
+    this.busy = mine;
     try {
-      return await fn();
+      return await run;
     } finally {
-      this.busy = undefined;
+      if (this.busy === mine) this.busy = undefined;
     }
   }
 
   /** One backup now; then a drill (MOLT_DRILL_SCHEDULE=after-backup) and retention. Failures alert and rethrow. */
-  backupNow(o: { trigger: Exclude<BackupTrigger, 'safety'>; actor: string }): Promise<BackupRun> {
+  backupNow(o: { trigger: Exclude<BackupTrigger, 'safety'>; actor: string }, waitMs?: number): Promise<BackupRun> {
+    if (!this.hasSources()) {
+      return Promise.reject(new MoltError('MOLT_E_VALIDATION', 'nothing to back up: set MOLT_SQLITE_PATHS and/or MOLT_BACKUP_PATHS (uploads, config) first'));
+    }
     return this.exclusive('a backup', async () => {
       const { config: c, logger, events, clock } = this.d;
       let manifest: Manifest;
@@ -135,16 +168,16 @@ export class BackupService {
       const plan = await pruneBackups(c.backupDir, clock.now(), c.backupRetentionMs);
       if (plan.prune.length) logger.info({ event: 'backups_pruned', pruned: plan.prune, kept: plan.keep.length }, `pruned ${plan.prune.length} backups older than retention`);
       return { manifest, drill, pruned: plan.prune };
-    });
+    }, waitMs);
   }
 
   /** Restore drill of `id` (default: the newest backup). */
-  drill(id?: string): Promise<DrillResult & { id: string }> {
+  drill(id?: string, waitMs?: number): Promise<DrillResult & { id: string }> {
     return this.exclusive('a restore drill', async () => {
       const target = id ?? (await this.list()).find((e) => e.manifest)?.id;
       if (!target) throw new MoltError('MOLT_E_NOT_FOUND', `no backup to drill in ${this.d.config.backupDir}: take one with POST /api/backups`);
       return { id: target, ...(await this.runDrill(target)) };
-    });
+    }, waitMs);
   }
 
   private async runDrill(id: string): Promise<DrillResult> {

@@ -12,7 +12,8 @@ export const REDACT_PATHS = [
 
 /** Masks bot tokens and bearer tokens that appear inside free text (URLs in error messages, command output). */
 export function redactText(text: string, secrets: (string | undefined)[] = []): string {
-  let out = text.replace(/\b\d{6,}:[A-Za-z0-9_-]{30,}\b/g, '<redacted>').replace(/(Bearer\s+)[^\s"']+/gi, '$1<redacted>');
+  // No \b before the digits: in `/bot123:abc` the token follows a word character.
+  let out = text.replace(/(?<!\d)\d{6,}:[A-Za-z0-9_-]{30,}/g, '<redacted>').replace(/(Bearer\s+)[^\s"']+/gi, '$1<redacted>');
   for (const s of secrets) if (s && s.length >= 4) out = out.split(s).join('<redacted>');
   return out;
 }

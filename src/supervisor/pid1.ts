@@ -25,7 +25,8 @@ export function findOnPath(name: string, pathVar = process.env.PATH ?? ''): stri
  * Decision: when PID 1, run molt again below tini (`-s` subreaper, `-g` group signals), which reaps everything.
  */
 export function planPid1(pid: number, env: NodeJS.ProcessEnv, tiniSetting: string | undefined): Pid1Plan {
-  if (pid !== 1 || env.MOLT_REEXEC === '1' || tiniSetting === 'off') return { action: 'none' };
+  if (pid !== 1 || env.MOLT_REEXEC === '1') return { action: 'none' };
+  if (tiniSetting === 'off') return { action: 'no-reaper' };
   const tini = tiniSetting ?? findOnPath('tini') ?? findOnPath('tini', '/usr/bin:/sbin:/usr/local/bin');
   return tini ? { action: 'reexec', tini } : { action: 'no-reaper' };
 }

@@ -1,45 +1,13 @@
 import { rm } from 'node:fs/promises';
-import type { Logger } from '../core/logger.js';
-import type { EventBus } from '../core/events.js';
-import type { Clock } from '../core/clock.js';
 import { RingBuffer } from './ring-buffer.js';
-import { decideRestart, initialRestartState, type AppExit, type RestartPolicyConfig, type RestartState } from './restart-policy.js';
-import type { AppCommand, ChildHandle, ExitInfo, Spawner } from './child-process.js';
+import { decideRestart, initialRestartState, type AppExit, type RestartState } from './restart-policy.js';
+import type { ChildHandle, ExitInfo } from './child-process.js';
+import type { LogLine, SupervisorDeps, SupervisorState, UpdateRequestHandler } from './supervisor-types.js';
 import { EXIT, exitMeaning, signalNumber } from './exit-codes.js';
-import { readUpdateRequest, type UpdateRequest } from './update-request.js';
+import { readUpdateRequest } from './update-request.js';
 import { stopGroup } from './stop-group.js';
 
-export type SupervisorState =
-  | { kind: 'idle' }
-  | { kind: 'running'; pid: number; since: number }
-  | { kind: 'backoff'; delayMs: number; until: number }
-  | { kind: 'held'; reason: string; since: number }
-  | { kind: 'stopping'; pid: number }
-  | { kind: 'exited'; status: number };
-
-export interface LogLine {
-  time: number;
-  source: 'app' | 'supervisor';
-  stream: 'stdout' | 'stderr';
-  line: string;
-}
-
-/** Called on exit code 10. It owns the app until it returns; it must leave the app started (startApp) or held. */
-export type UpdateRequestHandler = (request: UpdateRequest | null, signal: AbortSignal) => Promise<void>;
-
-export interface SupervisorDeps {
-  config: RestartPolicyConfig & { stopTimeoutMs: number; appDir: string; dataDir: string };
-  command: AppCommand;
-  logger: Logger;
-  events: EventBus;
-  spawner: Spawner;
-  clock: Clock;
-  /** Environment of the app child (PORT etc.). */
-  childEnv: () => Record<string, string | undefined>;
-  /** Masks secrets in app output copied to our stdout. */
-  redact?: (line: string) => string;
-  random?: () => number;
-}
+export type { SupervisorState, LogLine, UpdateRequestHandler, SupervisorDeps } from './supervisor-types.js';
 
 /** Leftovers of an exited app's group get this long after SIGTERM before SIGKILL (capped by MOLT_STOP_TIMEOUT). */
 const LEFTOVER_GRACE_MS = 2000;

@@ -70,7 +70,13 @@ export class Engine implements UpdateEngine {
   }
 
   async recover(): Promise<RecoveryResult> {
-    const r = await recover(this);
+    const r = await recover(this).catch((err: unknown): RecoveryResult => {
+      const e = toMoltError(err);
+      this.p.logger.fatal({ event: 'recovery_failed', code: e.code, error: e.message, severity: 'critical' }, `recovery failed: ${e.message}; the app stays stopped`);
+      this.p.events.emit('alert', { kind: 'recovery_failed', severity: 'critical', message: e.message });
+      this.p.traffic.hold({ reason: 'stopped' });
+      return { appStarted: false, held: true, action: 'held' };
+    });
     await this.refreshCurrent();
     return r;
   }
@@ -174,7 +180,9 @@ export class Engine implements UpdateEngine {
   /** Creates the history row and journal, then runs the plan in the background. The lock is released when done. */
   async begin(init: OperationInit, release: () => Promise<void>): Promise<{ id: number; done: Promise<HistoryRow> }> {
     const { git, store, clock } = this.p;
-    const [from, to] = await Promise.all([init.fromSha ? git.describe(init.fromSha).catch(() => null) : null, git.describe(init.toSha)]);
+    // a re-apply may target a commit the image's .git has never seen: the store remembers its subject
+    const known = (sha: string) => ({ sha, subject: store.release(sha)?.subject ?? '', author: '', date: '' });
+    const [from, to] = await Promise.all([init.fromSha ? git.describe(init.fromSha).catch(() => null) : null, git.describe(init.toSha).catch(() => known(init.toSha))]);
     const commits = init.fromSha ? await git.log(init.fromSha, init.toSha, 50).catch(() => []) : [];
     const startedAt = new Date(clock.now()).toISOString();
     const id = store.insertOperation({ kind: init.kind, trigger: init.trigger, actor: init.actor, fromSha: init.fromSha, toSha: init.toSha, fromSubject: from?.subject ?? null, toSubject: to.subject, startedAt });

@@ -171,3 +171,16 @@ test('the polling loop checks after the first delay, reports the next check time
   await loop;
   assert.equal(h.updater.autoUpdateStatus().nextCheckAt, null);
 });
+
+test('a branch tip that the running release already contains is not applied (no automatic downgrade)', async (t) => {
+  const { fx, engine, dataDir } = await setup(t);
+  const tip = await fx.release({ 'j.txt': 'j' }, 'feat: j');
+  git(fx.app, 'fetch', '-q', 'origin');
+  git(fx.app, 'reset', '-q', '--hard', tip);
+  git(fx.app, 'commit', '-q', '--allow-empty', '-m', 'hotfix applied manually on top of the tip');
+  engine.currentSha = fx.appHead();
+  const h = makeUpdater({ appDir: fx.app, engine, clock: new ManualClock(Date.now()), config: baseConfig(dataDir) });
+  assert.equal(await h.updater.checkNow(), 'blocked');
+  assert.match(h.updater.autoUpdateStatus().pending?.blocked ?? '', /already contains/);
+  assert.equal(engine.calls.length, 0);
+});

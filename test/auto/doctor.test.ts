@@ -99,3 +99,29 @@ test('doctor rejects an unknown option with usage and exit 64', async () => {
   const r = await new Promise<number>((resolve) => execFile(process.execPath, [CLI, 'doctor', '--bogus'], (err) => resolve(err ? (err.code as number) : 0)));
   assert.equal(r, 64);
 });
+
+test('a remote that accepts the connection but never answers fails the remote check after --timeout', async (t) => {
+  const { createServer } = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const server = createServer((s) => sockets.add(s));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  t.after(() => {
+    for (const s of sockets) s.destroy();
+    server.close();
+  });
+  const { fx, env } = await goodSetup(t);
+  git(fx.app, 'remote', 'set-url', 'origin', `http://127.0.0.1:${(server.address() as { port: number }).port}/app.git`);
+  const r = await doctor(env, ['--timeout', '1s']);
+  assert.equal(r.code, 1);
+  assert.match(r.byCheck.get('git remote')!.detail, /did not answer within 1000ms/);
+});
+
+test('the human output has one ✓ line per passing check and a summary line', async (t) => {
+  const { env } = await goodSetup(t);
+  const out = await new Promise<string>((resolve, reject) =>
+    execFile(process.execPath, [CLI, 'doctor'], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env } }, (err, stdout) => (err ? reject(err) : resolve(stdout))),
+  );
+  const lines = out.trim().split('\n');
+  assert.equal(lines.filter((l) => l.startsWith('✓ ')).length, 9);
+  assert.equal(lines.at(-1), 'all checks passed');
+});

@@ -5,7 +5,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { verifyCommitSignature } from '../../src/update/signature.js';
 import { isMoltError } from '../../src/core/errors.js';
-import { git } from '../helpers/git-fixture.js';
+import { GIT_ENV, git } from '../helpers/git-fixture.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A repo with an unsigned, a good-key and a wrong-key commit, plus an allowed-signers file listing only the good key. */
@@ -58,4 +58,26 @@ test('a missing allowed-signers file and a malformed sha are refused before git 
 test('a sha that is not in the local repository is refused as not a commit', async (t) => {
   const r = await signedRepo(t);
   await assert.rejects(verifyCommitSignature({ appDir: r.repo, sha: 'f'.repeat(40), allowedSigners: r.signers }), (e) => isMoltError(e, 'MOLT_E_UNSIGNED') && e.context.reason === 'not_a_commit');
+});
+
+test('with a GPG keyring file, a commit signed by a key in it verifies and one signed by another key is refused', async (t) => {
+  const root = await tempDir(t, 'molt-sig-gpg-');
+  const home = join(root, 'gnupg');
+  execFileSync('mkdir', ['-m', '700', home]);
+  const env = { ...process.env, GNUPGHOME: home, ...GIT_ENV };
+  const gpg = (...args: string[]) => execFileSync('gpg', ['--batch', '--quiet', '--pinentry-mode', 'loopback', '--passphrase', '', ...args], { env, stdio: 'pipe' });
+  gpg('--quick-gen-key', 'Release Bot <release@example.com>', 'ed25519', 'sign', 'never');
+  gpg('--quick-gen-key', 'Intruder <intruder@example.com>', 'ed25519', 'sign', 'never');
+  const keyring = join(root, 'release.gpg');
+  await writeFile(keyring, gpg('--export', 'release@example.com'));
+  const repo = join(root, 'repo');
+  execFileSync('git', ['init', '-q', repo], { env });
+  const commit = (who: string) => {
+    execFileSync('git', ['-c', `user.signingkey=${who}`, 'commit', '-q', '-S', '--allow-empty', '-m', `signed by ${who}`], { cwd: repo, env });
+    return execFileSync('git', ['rev-parse', 'HEAD'], { cwd: repo, env, encoding: 'utf8' }).trim();
+  };
+  const good = commit('release@example.com');
+  const bad = commit('intruder@example.com');
+  assert.deepEqual(await verifyCommitSignature({ appDir: repo, sha: good, allowedSigners: keyring }), { signer: 'Release Bot <release@example.com>' });
+  await assert.rejects(verifyCommitSignature({ appDir: repo, sha: bad, allowedSigners: keyring }), (e) => isMoltError(e, 'MOLT_E_UNSIGNED') && e.context.reason === 'unknown_signer');
 });

@@ -34,3 +34,20 @@ test('molt run with MOLT_AUTO_UPDATE=notify persists an instance id, polls the r
   assert.equal(status.pending?.canary, rec.canary);
   assert.ok(status.nextCheckAt);
 });
+
+test('molt run with MOLT_AUTO_UPDATE=apply updates a canary instance to the new commit by itself', async (t) => {
+  const f = await createUpdateFixture(await tempDir(t));
+  const molt = startMolt(['run'], { ...f.env, MOLT_AUTO_UPDATE: 'apply', MOLT_POLL_INTERVAL: '1s', UPDATE_CANARY_PROBABILITY: '1', MOLT_INSTANCE_ID: 'e2e-0' });
+  t.after(() => molt.stop());
+  await molt.waitFor('app_started', 30_000);
+  const sha = await f.release({ version: 'v2' }, 'feat: v2 applied automatically');
+  const requested = await molt.waitFor((r) => r.event === 'auto_update_requested' && r.sha === sha, 30_000);
+  assert.equal(requested.canary, true);
+  const finished = await molt.waitFor((r) => r.event === 'auto_update_finished' && r.sha === sha, 90_000);
+  assert.equal(finished.outcome, 'succeeded');
+  const version = await eventually(async () => {
+    const r = await fetch(`http://127.0.0.1:${f.port}/version`);
+    return r.ok ? ((await r.json()) as { version: string }).version : null;
+  }, 15_000, 'v2 served on the public port');
+  assert.equal(version, 'v2');
+});

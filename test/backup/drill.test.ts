@@ -40,7 +40,7 @@ async function flipByte(path: string, offset: number): Promise<void> {
 }
 
 test('a drill after each backup passes on a good artifact and sets the metrics', async (t) => {
-  const { registry, seen, svc } = await setup(t, 'after-backup');
+  const { config, registry, seen, svc } = await setup(t, 'after-backup');
   assert.equal(await gauge(registry, 'molt_restore_drill_success'), -1);
   const run = await svc.backupNow({ trigger: 'manual', actor: 'ops' });
   assert.deepEqual(run.drill?.problems, []);
@@ -48,7 +48,7 @@ test('a drill after each backup passes on a good artifact and sets the metrics',
   assert.equal(await gauge(registry, 'molt_restore_drill_success'), 1);
   assert.ok((await gauge(registry, 'molt_backup_last_success_timestamp')) >= Math.floor(Date.now() / 1000) - 60);
   assert.ok((await gauge(registry, 'molt_backup_duration_seconds')) > 0);
-  assert.equal((await readDrill(join(svc['d'].config.backupDir, run.manifest.id)))?.ok, true);
+  assert.equal((await readDrill(join(config.backupDir, run.manifest.id)))?.ok, true);
   assert.ok(!seen.some((e) => e.type === 'alert'));
 });
 

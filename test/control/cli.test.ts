@@ -18,7 +18,7 @@ test('status, update, rollback and logs drive a running supervisor with document
   assert.equal(s.app.up, true);
   assert.equal(s.update, null);
   const human = await cli(['status']);
-  assert.match(human.stdout, new RegExp(`^release\\s+${v1.slice(0, 7)} release v1`, 'm'));
+  assert.match(human.stdout, new RegExp(`^release\\s+${v1.slice(0, 7)} initial release$`, "m"));
 
   const same = await cli(['update']);
   assert.equal(same.code, 2, 'up to date: refused');
@@ -53,7 +53,7 @@ test('status, update, rollback and logs drive a running supervisor with document
   assert.ok(lines.some((l) => l.source === 'supervisor' && /^update_rolled_back /.test(l.line)));
 
   const hist = await fetch(`${live.adminUrl}/api/history`, { headers: { authorization: `Bearer ${LIVE_TOKEN}` } }).then((r) => r.json() as Promise<{ outcome: string; kind: string }[]>);
-  assert.deepEqual(hist.map((h) => `${h.kind}:${h.outcome}`), ['rollback:succeeded', 'update:rolled_back', 'update:succeeded']);
+  assert.deepEqual(hist.map((h) => `${h.kind}:${h.outcome}`), ['rollback:succeeded', 'update:rolled_back', 'update:succeeded', 'update:refused']);
 });
 
 test('logs -f follows new lines until interrupted and exits 0', async (t) => {
@@ -61,14 +61,21 @@ test('logs -f follows new lines until interrupted and exits 0', async (t) => {
   const child = spawn(process.execPath, [CLI, 'logs', '-f', '-n', '1', '--source', 'supervisor'], { env: { PATH: process.env.PATH, MOLT_ADMIN_URL: live.adminUrl, MOLT_ADMIN_TOKEN: LIVE_TOKEN, MOLT_APP_DIR: live.f.app }, stdio: ['ignore', 'pipe', 'pipe'] });
   t.after(() => child.kill('SIGKILL'));
   let out = '';
-  const sawRestart = new Promise<void>((resolve) => child.stdout.on('data', (c: Buffer) => ((out += c.toString()), /update_started/.test(out) && resolve())));
-  await new Promise((r) => setTimeout(r, 300));
+  const waitOut = (re: RegExp, what: string) =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}; got: ${out}`)), 30_000);
+      const check = () => re.test(out) && (clearTimeout(timer), child.stdout.off('data', check), resolve());
+      child.stdout.on('data', check);
+      check();
+    });
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  await waitOut(/sup /, 'the backlog line (the stream is open once it is printed)');
   await live.f.release({ version: 'v2' });
   const started = await fetch(`${live.adminUrl}/api/update`, { method: 'POST', headers: { authorization: `Bearer ${LIVE_TOKEN}`, 'content-type': 'application/json' }, body: '{}' });
   assert.equal(started.status, 202);
-  await sawRestart;
+  await waitOut(/update_succeeded/, 'the update to finish');
   child.kill('SIGINT');
-  const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const code = await new Promise<number | null>((r) => (child.exitCode !== null ? r(child.exitCode) : child.on('exit', (c) => r(c))));
   assert.equal(code, 0);
   assert.match(out, /sup update_started id=\d+ kind=update trigger=web actor=api/);
 });

@@ -42,6 +42,8 @@ export class FakeTelegram {
   private confirmed = 0;
   private waiters = new Set<() => void>();
   private failure: { f: Failure; methods?: Set<string> } | undefined;
+  /** Added latency of sendMessage/editMessageText (a slow API). */
+  latencyMs = 0;
   private app!: FastifyInstance;
   apiRoot = '';
 
@@ -64,6 +66,7 @@ export class FakeTelegram {
       const fail = this.failure && (!this.failure.methods || this.failure.methods.has(method)) ? this.failure.f : undefined;
       if (fail?.status === 500) return this.error(reply, record, 500, 'Internal Server Error');
       if (fail?.status === 429) return this.error(reply, record, 429, `Too Many Requests: retry after ${fail.retryAfter}`, { retry_after: fail.retryAfter });
+      if (this.latencyMs && (method === 'sendMessage' || method === 'editMessageText')) await new Promise((r) => setTimeout(r, this.latencyMs));
       const handler = this.handlers[method];
       if (!handler) return this.error(reply, record, 404, 'Not Found: method not found');
       const result = await handler(payload);

@@ -94,9 +94,10 @@ test('molt run rolls a release answering 500 to 30 % of its requests back to its
   assert.equal(back.toSha, v1);
   assert.equal(git.appHead(), v1);
   await eventually(async () => (await releaseHeader(port)) === 'v1', 20_000, 'v1 serving again');
-  const history = (await getJson(adminPort, '/api/history')) as unknown as { rows?: { trigger: string; kind: string; outcome: string }[] } | { trigger: string }[];
-  const rows = Array.isArray(history) ? history : (history.rows ?? []);
-  assert.ok(rows.some((r) => r.trigger === 'probation'), 'the rollback is in history with trigger probation');
+  const rows = (await getJson(adminPort, '/api/history')) as unknown as { trigger: string; kind: string; outcome: string; actor: string; fromSha: string; toSha: string }[];
+  const row = rows.find((r) => r.trigger === 'probation');
+  assert.ok(row, 'the rollback is in history with trigger probation');
+  assert.deepEqual([row.kind, row.actor, row.outcome, row.fromSha, row.toSha], ['rollback', 'probation', 'succeeded', v2, v1]);
 });
 
 test('molt run rolls back a release three times slower than its predecessor', async (t) => {
@@ -125,4 +126,26 @@ test('molt run keeps a release with 7 % errors and raises one alert', async (t) 
   const probation = (await getJson(adminPort, '/api/status')).probation as Record<string, unknown>;
   assert.equal(probation.state, 'passed');
   assert.equal((probation.alerts as unknown[]).length, 1);
+});
+
+test('molt run keeps a release with 2 % errors without an alert', async (t) => {
+  const { git, molt, port } = await start(t, { name: 'v1' }, { MOLT_PROBATION: '5s' });
+  const v2 = await update(molt, git, port, { name: 'v2', errorRate: 0.02 });
+  const result = await load(port, { total: 150, concurrency: 4, pauseMs: 5 });
+  assert.ok(result.byStatus[500] >= 2, 'the release did answer some 500s');
+  await molt.waitFor('probation_passed', 30_000);
+  assert.equal(molt.events('probation_alert').length, 0);
+  assert.equal(molt.events('probation_rollback').length, 0);
+  assert.equal(git.appHead(), v2);
+});
+
+test('molt run never judges a release on too few requests, even if all of them fail', async (t) => {
+  const { git, molt, port } = await start(t, { name: 'v1' }, { MOLT_PROBATION: '4s' });
+  const v2 = await update(molt, git, port, { name: 'v2', errorRate: 1 });
+  const result = await load(port, { total: 15, concurrency: 1, pauseMs: 20 });
+  assert.equal(result.byStatus[500], 15);
+  await molt.waitFor('probation_passed', 30_000);
+  assert.equal(molt.events('probation_alert').length, 0);
+  assert.equal(molt.events('probation_rollback').length, 0);
+  assert.equal(git.appHead(), v2);
 });

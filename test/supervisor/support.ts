@@ -27,7 +27,7 @@ export async function superviseFixture(
   t: TestContext,
   name: string,
   env: Record<string, string> = {},
-  opts: { wrap?: string[]; args?: string[]; command?: string[] } = {},
+  opts: { wrap?: string[]; args?: string[]; command?: string[]; onStop?: (molt: MoltProcess) => Promise<void> } = {},
 ): Promise<SupervisedApp> {
   const dir = await tempDir(t);
   const molt = startMolt(
@@ -43,7 +43,7 @@ export async function superviseFixture(
     },
     { cwd: dir, wrap: opts.wrap },
   );
-  t.after(() => molt.stop());
+  t.after(() => (opts.onStop ? opts.onStop(molt) : molt.stop()));
   return { molt, dir };
 }
 

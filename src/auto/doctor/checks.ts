@@ -2,7 +2,7 @@ import { access, constants, mkdir, open, readFile, realpath, rm, mkdtemp, stat }
 import { existsSync } from 'node:fs';
 import { join, resolve, isAbsolute } from 'node:path';
 import { tmpdir } from 'node:os';
-import { execa } from 'execa';
+import { execBounded } from '../bounded-exec.js';
 import type { Config } from '../../config/schema.js';
 import { nonInteractiveGitEnv, validateRemoteAndBranch } from '../remote.js';
 import { signerKind } from '../../update/signature.js';
@@ -30,7 +30,8 @@ export interface DoctorContext {
 export type Check = (ctx: DoctorContext) => Promise<CheckResult>;
 
 async function run(file: string, args: string[], opts: { cwd?: string; timeoutMs: number; env?: Record<string, string> }) {
-  return execa(file, args, { cwd: opts.cwd, env: opts.env, timeout: opts.timeoutMs, reject: false, stdin: 'ignore' });
+  const r = await execBounded(file, args, { cwd: opts.cwd, env: { ...process.env, ...opts.env } as Record<string, string>, timeoutMs: opts.timeoutMs });
+  return { ...r, exitCode: r.exitCode ?? -1, stderr: r.stderr || r.spawnError || '' };
 }
 
 const lastLine = (s: unknown) => String(s ?? '').trim().split('\n').filter(Boolean).slice(-1)[0] ?? '';

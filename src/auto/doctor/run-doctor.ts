@@ -1,6 +1,9 @@
 import { loadConfig } from '../../config/load.js';
-import type { Config } from '../../config/schema.js';
+import { VARS, type Config } from '../../config/schema.js';
+import type { VarSpec } from '../../config/fields.js';
 import { CHECKS, type Check, type CheckResult } from './checks.js';
+
+const ENV_NAMES = Object.values(VARS).map((v) => (v as VarSpec<unknown>).env);
 
 /**
  * Loads the config; when it is invalid, drops the offending variables (bounded retries) so the remaining checks can
@@ -13,10 +16,8 @@ export function configForDoctor(env: NodeJS.ProcessEnv): { result: CheckResult; 
   let attempt: ReturnType<typeof loadConfig> = first;
   let copy: NodeJS.ProcessEnv = { ...env };
   for (let i = 0; i < 5 && !attempt.ok; i++) {
-    for (const p of attempt.problems) {
-      const name = /^([A-Z][A-Z0-9_]+)[=:]/.exec(p)?.[1];
-      if (name) dropped.add(name);
-    }
+    // Every variable a problem mentions (cross-checks name two, e.g. MOLT_ALLOWED_SIGNERS and MOLT_REQUIRE_SIGNED).
+    for (const p of attempt.problems) for (const name of ENV_NAMES) if (new RegExp(`\\b${name}\\b`).test(p)) dropped.add(name);
     copy = Object.fromEntries(Object.entries(env).filter(([k]) => !dropped.has(k)));
     attempt = loadConfig(copy);
   }

@@ -19,17 +19,33 @@ export const logsCommand: CliCommand = {
       if (source !== undefined && source !== 'app' && source !== 'supervisor') throw new ClientExit(CLIENT_EXIT.USAGE, `--source ${source}: expected app or supervisor`);
       const client = await AdminClient.fromEnv(env);
       const out = (l: LogLine) => process.stdout.write((values.json ? JSON.stringify(l) : fmt(l)) + '\n');
-      const recent = await client.get<LogLine[]>(`/api/logs?limit=${n}${source ? `&source=${source}` : ''}`);
-      recent.forEach(out);
-      if (!values.follow) return 0;
+      const path = `/api/logs?limit=${n}${source ? `&source=${source}` : ''}`;
+      if (!values.follow) {
+        (await client.get<LogLine[]>(path)).forEach(out);
+        return 0;
+      }
+      // Subscribe first, then read the backlog: lines arriving in between are buffered and de-duplicated.
       const ac = new AbortController();
       const stop = () => ac.abort();
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);
-      await client.events('?logs=1', (type, data) => {
+      let buffered: LogLine[] | null = [];
+      let opened!: () => void;
+      const open = new Promise<void>((r) => (opened = r));
+      const stream = client.events('?logs=1', (type, data) => {
         const l = data as LogLine & { type: string };
-        if (type === 'log_line' && (!source || l.source === source)) out({ time: l.time, source: l.source, stream: l.stream, line: l.line });
-      }, ac.signal);
+        if (type !== 'log_line' || (source && l.source !== source)) return;
+        const line = { time: l.time, source: l.source, stream: l.stream, line: l.line };
+        if (buffered) buffered.push(line);
+        else out(line);
+      }, ac.signal, () => opened());
+      await Promise.race([open, stream]);
+      const recent = await client.get<LogLine[]>(path);
+      recent.forEach(out);
+      const seen = new Set(recent.map((l) => `${l.time}\0${l.line}`));
+      for (const l of buffered ?? []) if (!seen.has(`${l.time}\0${l.line}`)) out(l);
+      buffered = null;
+      await stream;
       return ac.signal.aborted ? 0 : CLIENT_EXIT.UNREACHABLE;
     }),
 };

@@ -22,6 +22,14 @@ export interface TelegramBot {
 }
 
 const SWEEP_EVERY_MS = 15_000;
+const MENU = [
+  { command: 'status', description: 'Release, app state, operation in progress, pending commits' },
+  { command: 'history', description: 'Last operations: /history [n]' },
+  { command: 'update', description: 'Update to the branch tip or a ref (asks to confirm)' },
+  { command: 'rollback', description: 'Roll back to a sha: /rollback <sha> [force]' },
+  { command: 'logs', description: 'Last app log lines: /logs [n]' },
+  { command: 'help', description: 'What the bot can do' },
+];
 
 function userOf(u: { id: number; username?: string; first_name?: string }): ChatUser {
   return { id: u.id, label: u.username ? `@${u.username}` : (u.first_name ?? `user ${u.id}`) };
@@ -41,7 +49,14 @@ export function createTelegramBot(deps: TelegramBotDeps): TelegramBot {
   const call: ApiCall = (method, payload, signal) => bot.telegram.callApi(method as never, payload as never, { signal: signal as never });
   const stopper = new AbortController();
   const outbox = new Outbox({ call, logger, clock, tuning, token });
-  const notifier = new Notifier({ events, outbox, chats, logger });
+  const lookup = (id: number) => {
+    try {
+      return engine.history(50).find((r) => r.id === id);
+    } catch {
+      return undefined;
+    }
+  };
+  const notifier = new Notifier({ events, outbox, chats, logger, lookup });
   const answer = (queryId: string, text: string, alert: boolean): void => {
     // Answered directly (not queued): Telegram shows a spinner on the button until then.
     call('answerCallbackQuery', { callback_query_id: queryId, text, show_alert: alert }, withTimeout(stopper.signal, 10_000)).catch((err: unknown) =>
@@ -88,6 +103,10 @@ export function createTelegramBot(deps: TelegramBotDeps): TelegramBot {
       try {
         const me = (await call('getMe', {}, withTimeout(stopper.signal, tuning.requestTimeoutMs))) as UserFromGetMe;
         await call('deleteWebhook', { drop_pending_updates: false }, withTimeout(stopper.signal, tuning.requestTimeoutMs));
+        // The command menu in Telegram's UI; cosmetic, so a failure is only a debug line.
+        await call('setMyCommands', { commands: MENU }, withTimeout(stopper.signal, tuning.requestTimeoutMs)).catch((err: unknown) =>
+          logger.debug({ event: 'telegram_set_commands_failed', error: classifyFailure(err, token).message }, 'setMyCommands failed'),
+        );
         bot.botInfo = me;
         username = me.username;
         logger.info({ event: 'telegram_bot_started', username, chats, admins: admins.length }, `Telegram bot @${username} started`);

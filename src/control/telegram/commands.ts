@@ -56,6 +56,7 @@ export class CommandHandler {
     logger.warn({ event: 'telegram_unauthorized', code: 'MOLT_E_AUTH', userId: user.id, user: user.label, chatId, command: what }, `refused Telegram ${what} from user ${user.id}: not in TELEGRAM_ADMIN_IDS`);
     const now = clock.now();
     if (now - (this.lastRefusal.get(user.id) ?? -Infinity) < REFUSAL_EVERY_MS) return;
+    if (this.lastRefusal.size > 1000) this.lastRefusal.clear(); // bounded: a flood of strangers cannot grow it forever
     this.lastRefusal.set(user.id, now);
     outbox.post({ chatId, replyToMessageId: replyTo, text: `⛔ Not allowed: your Telegram user id <code>${user.id}</code> is not in TELEGRAM_ADMIN_IDS. This attempt was logged.` });
   }

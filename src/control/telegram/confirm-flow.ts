@@ -89,7 +89,7 @@ export class ConfirmFlow {
       this.deps.refuse(q.user, q.chatId, 'confirmation button');
       return answer(q.queryId, 'Not allowed: you are not a molt admin. This attempt was logged.', true);
     }
-    const res = store.take(m[2], q.user.id, clock.now());
+    const res = store.take(m[2], q.user.id, clock.now(), q.chatId);
     this.sweep();
     if (res.kind === 'missing') return answer(q.queryId, 'This confirmation is no longer valid (expired or already used). Send the command again.', true);
     if (res.kind === 'expired') {
@@ -131,7 +131,7 @@ export class ConfirmFlow {
           : await engine.requestRollback({ sha: a.sha, force: a.force, trigger: 'telegram', actor });
       done.catch(() => {}); // the outcome arrives as events; a rejected `done` must not become an unhandled rejection
       logger.info({ event: 'telegram_operation_started', id, kind: a.kind, sha: a.sha, force: a.kind === 'rollback' ? a.force : undefined, actor, chatId: q.chatId }, `Telegram ${a.kind} #${id} confirmed by ${q.user.id}`);
-      notifier.attach(id, q.chatId, q.messageId);
+      if (!notifier.attach(id, q.chatId, q.messageId)) this.closePrompt(c, `✅ Confirmed by ${esc(q.user.label)} — ${a.kind} #${id} started; progress in the message below.`);
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const code = e.code ?? 'MOLT_E_INTERNAL';

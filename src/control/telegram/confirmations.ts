@@ -43,9 +43,9 @@ export class ConfirmationStore {
   }
 
   /** Claims a confirmation for `userId`. Another user's press leaves it pending for the requester. */
-  take(id: string, userId: number, now: number): ConfirmResult {
+  take(id: string, userId: number, now: number, chatId?: number): ConfirmResult {
     const c = this.pending.get(id);
-    if (!c) return { kind: 'missing' };
+    if (!c || (chatId !== undefined && c.chatId !== chatId)) return { kind: 'missing' };
     if (now >= c.expiresAt) {
       this.pending.delete(id);
       return { kind: 'expired', confirmation: c };

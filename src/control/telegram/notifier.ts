@@ -2,11 +2,14 @@ import type { EventBus, MoltEvent } from '../../core/events.js';
 import type { Logger } from '../../core/logger.js';
 import { formatDuration } from '../../core/duration.js';
 import type { Outbox } from './outbox.js';
-import { applyCardEvent, CARD_EVENTS, isFinal, type CardEvent, type UpdateCard } from './update-card.js';
+import { applyCardEvent, cardFromRow, CARD_EVENTS, isFinal, type CardEvent, type UpdateCard } from './update-card.js';
+import type { HistoryRow } from '../../update/api.js';
 import { commitLine, esc, oneLine, renderAlert, renderCard, renderFinalNotice } from './render.js';
 
 const CARDS_KEPT = 20;
 const AUTOMATIC: readonly string[] = ['crash_loop', 'probation', 'recovery'];
+/** An automatic rollback starting this soon after a crash-loop alert is reported as its answer. */
+const CRASH_FOLLOW_MS = 60_000;
 
 export const cardKey = (id: number) => `op:${id}`;
 
@@ -21,8 +24,9 @@ export class Notifier {
   /** Chats that asked for an operation (a confirmed /rollback in a private chat) besides the notification chats. */
   private readonly extraChats = new Map<number, Set<number>>();
   private offs: (() => void)[] = [];
+  private crash: { seq: number; at: number; restarts: number; windowMs: number } | undefined;
 
-  constructor(private readonly deps: { events: EventBus; outbox: Outbox; chats: readonly number[]; logger: Logger }) {}
+  constructor(private readonly deps: { events: EventBus; outbox: Outbox; chats: readonly number[]; logger: Logger; lookup?: (id: number) => HistoryRow | undefined }) {}
 
   start(): void {
     const { events } = this.deps;
@@ -40,16 +44,20 @@ export class Notifier {
     this.offs = [];
   }
 
-  /** Makes `messageId` in `chatId` (a confirmed prompt) the progress card of operation `id` in that chat. */
-  attach(id: number, chatId: number, messageId: number): void {
+  /**
+   * Makes `messageId` in `chatId` (a confirmed prompt) the progress card of operation `id` in that chat. Returns false
+   * when the card already has its own message there (a notification chat), so the caller can point to it.
+   */
+  attach(id: number, chatId: number, messageId: number): boolean {
     const { outbox } = this.deps;
     const chats = this.extraChats.get(id) ?? new Set<number>();
     chats.add(chatId);
     this.extraChats.set(id, chats);
-    if (outbox.has(chatId, cardKey(id))) return; // the card already has its own message in this chat
+    if (outbox.has(chatId, cardKey(id))) return false;
     outbox.adopt(chatId, cardKey(id), messageId);
     const card = this.cards.get(id);
     if (card) outbox.post({ chatId, key: cardKey(id), text: renderCard(card), critical: this.critical(card) });
+    return true;
   }
 
   private targets(id: number): number[] {
@@ -62,13 +70,18 @@ export class Notifier {
 
   private onCardEvent(event: CardEvent): void {
     const prev = this.cards.get(event.id);
-    const card = applyCardEvent(prev, event);
+    const row = !prev && event.type !== 'update_started' ? this.deps.lookup?.(event.id) : undefined;
+    const card = applyCardEvent(prev ?? (row ? cardFromRow(row, event.time) : undefined), event);
     this.cards.delete(event.id);
     this.cards.set(event.id, card);
     if (this.cards.size > CARDS_KEPT) {
       const oldest = this.cards.keys().next().value as number;
       this.cards.delete(oldest);
       this.extraChats.delete(oldest);
+    }
+    if (event.type === 'update_started' && this.crash && AUTOMATIC.includes(card.trigger) && card.kind === 'rollback' && event.time - this.crash.at < CRASH_FOLLOW_MS) {
+      this.postCrash(card);
+      this.crash = { ...this.crash, at: -Infinity }; // answered: later rollbacks are not attributed to this crash loop
     }
     const text = renderCard(card);
     const critical = this.critical(card);
@@ -85,11 +98,20 @@ export class Notifier {
   }
 
   private onCrashLoop(e: Extract<MoltEvent, { type: 'crash_loop' }>): void {
+    this.crash = { seq: (this.crash?.seq ?? 0) + 1, at: e.time, restarts: e.restarts, windowMs: e.windowMs };
+    this.postCrash(null);
+  }
+
+  /** The crash-loop alert, edited in place when the engine answers it with an automatic rollback. */
+  private postCrash(rollback: UpdateCard | null): void {
+    const c = this.crash!;
     const body =
-      `The app exited ${e.restarts} times in a row, each within ${formatDuration(e.windowMs)} of starting (repeated start failures).\n` +
-      'If the release is still on probation molt rolls it back automatically (a rollback message follows); otherwise it keeps restarting with backoff. ' +
-      'Use /logs to see why, /history to pick a good release and /rollback &lt;sha&gt; to go back.';
-    this.broadcast(renderAlert('critical', 'App is crash-looping', body), true);
+      `The app exited ${c.restarts} times in a row, each within ${formatDuration(c.windowMs)} of starting (repeated start failures).\n` +
+      (rollback
+        ? `🔁 <b>Automatic rollback</b> #${rollback.id} to ${commitLine(rollback.toSha, rollback.toSubject)} started (the release was on probation) — progress below.`
+        : 'No automatic rollback has started: molt rolls back only a release still on probation; otherwise it keeps restarting with backoff. ' +
+          'Use /logs to see why, /history to pick a good release and /rollback &lt;sha&gt; to go back.');
+    for (const chatId of this.deps.chats) this.deps.outbox.post({ chatId, key: `crash:${c.seq}`, text: renderAlert('critical', 'App is crash-looping', body), critical: true });
   }
 
   private onRecovery(e: Extract<MoltEvent, { type: 'recovery' }>): void {

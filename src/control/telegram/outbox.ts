@@ -32,7 +32,7 @@ const KEYS_KEPT = 500;
  * update transactions) are never blocked or failed by Telegram.
  * INVARIANTS:
  * - one worker (`pump`) sends at a time, in FIFO order; the item in flight is not in `queue`;
- * - `queue.length <= capacity` after every post();
+ * - `queue.length <= capacity` after every post() (a failed in-flight item coming back can make it capacity + 1);
  * - for a key, at most one queued item exists: a newer post replaces its text (edits are coalesced);
  * - a retried item goes back to the head of the queue, merged with any newer post of the same key.
  */

@@ -1,5 +1,5 @@
 import type { MoltEvent } from '../../core/events.js';
-import type { CommitInfo, OperationError, OperationKind, Trigger } from '../../update/api.js';
+import type { CommitInfo, HistoryRow, OperationError, OperationKind, Trigger } from '../../update/api.js';
 
 export interface CardStep {
   step: string;
@@ -85,4 +85,12 @@ function markFailed(steps: CardStep[], failedStep: string): CardStep[] {
 
 export function isFinal(card: UpdateCard): boolean {
   return card.outcome.kind !== 'running';
+}
+
+/** Seeds a card from the history row when an operation's first event here is not `update_started` (resumed after a restart). */
+export function cardFromRow(row: HistoryRow, time: number): UpdateCard {
+  return {
+    id: row.id, kind: row.kind, trigger: row.trigger, actor: row.actor, fromSha: row.fromSha, toSha: row.toSha ?? '', toSubject: row.toSubject,
+    commits: [], startedAt: Date.parse(row.startedAt) || time, steps: [], outcome: { kind: 'running' },
+  };
 }

@@ -73,6 +73,8 @@ test('only the admin who asked can confirm: another admin and a stranger are ref
   await eventually(() => h.fake.answerOf(q1), 10_000, 'answer to requester');
   await h.waitMessage(GROUP, (m) => m.text.includes('Rollback #1 succeeded'), 'rollback ran for the requester');
   assert.equal(h.engine.requests.length, 1);
+  // In a notification chat the card is its own message; the prompt points to it.
+  await h.waitMessage(GROUP, (m) => m.message_id === prompt.message_id && m.text.includes('rollback #1 started; progress in the message below'), 'prompt points to the card');
 });
 
 test('/update without a ref shows the pending commits and applies exactly the confirmed sha', async (t) => {

@@ -87,6 +87,13 @@ test('in a group, commands addressed to this bot by @name are answered and those
   assert.equal(h.fake.messagesIn(GROUP).length, 2, 'only the two commands for this bot were answered');
 });
 
+test('on start the bot registers its command menu with Telegram', async (t) => {
+  const h = await startHarness(t);
+  await h.bot.whenReady();
+  const menu = h.fake.callsOf('setMyCommands')[0];
+  assert.deepEqual(menu.payload.commands.map((c: { command: string }) => c.command), ['status', 'history', 'update', 'rollback', 'logs', 'help']);
+});
+
 test('/restore is not offered in chat and unknown commands point to /help', async (t) => {
   const h = await startHarness(t);
   h.fake.sendText(ADMIN, '/restore latest');

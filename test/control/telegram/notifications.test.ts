@@ -46,6 +46,8 @@ test('severe conditions are sent as clearly marked alerts: crash loop, recovery,
   h.events.emit('alert', { kind: 'error_rate', severity: 'warning', message: '5xx at 7% over 60s' });
   h.events.emit('update_started', { id: 9, kind: 'rollback', trigger: 'crash_loop', actor: 'molt', fromSha: COMMITS[2].sha, toSha: COMMITS[1].sha, toSubject: COMMITS[1].subject, commits: [] });
   h.events.emit('rollback_failed', { id: 9, severity: 'critical', error: { code: 'MOLT_E_ROLLBACK_FAILED', message: 'backup checksum mismatch', outputTail: ['sha256 mismatch'] } });
+  h.events.emit('alert', { kind: 'rollback_failed', severity: 'critical', message: 'backup checksum mismatch', details: { id: 9, step: 'restore' } });
+  h.events.emit('alert', { kind: 'sentinel', severity: 'info', message: 'last one' });
   const crash = await h.waitMessage(GROUP, (m) => m.text.includes('crash-looping'), 'crash loop alert');
   assert.ok(crash.text.startsWith('🚨 <b>CRITICAL</b>'));
   assert.match(crash.text, /exited 5 times in a row, each within 30s/);
@@ -63,6 +65,31 @@ test('severe conditions are sent as clearly marked alerts: crash loop, recovery,
   assert.ok(card.text.includes('<code>MOLT_E_ROLLBACK_FAILED</code>: backup checksum mismatch'));
   const notice = await h.waitMessage(GROUP, (m) => m.text.startsWith('🚨 <b>CRITICAL</b>: Rollback #9 could not be rolled back'), 'critical notice');
   assert.equal(notice.reply_to, card.message_id);
+  await h.waitMessage(GROUP, (m) => m.text.includes('last one'), 'sentinel');
+  assert.ok(!h.fake.messagesIn(GROUP).some((m) => m.text.includes('— <b>rollback failed</b>')), 'the engine\'s duplicate rollback_failed alert is folded into the card');
+});
+
+test('a new release found by the auto-updater is announced with when it will be applied', async (t) => {
+  const h = await startHarness(t);
+  h.events.emit('release_available', { sha: COMMITS[3].sha, subject: 'Bump deps', canary: true, applyAfter: '2026-11-27T03:00:00.000Z' });
+  h.events.emit('release_available', { sha: COMMITS[3].sha, subject: 'Bump deps', canary: false, applyAfter: null });
+  const auto = await h.waitMessage(GROUP, (m) => m.text.includes('applies it automatically'), 'auto mode');
+  assert.ok(auto.text.includes(`<code>${short(COMMITS[3].sha)}</code> Bump deps`));
+  assert.match(auto.text, /after 2026-11-27 03:00 UTC \(this instance is a canary\)/);
+  await h.waitMessage(GROUP, (m) => m.text.includes('Send /update to apply it'), 'notify mode');
+});
+
+test('an operation resumed after a restart gets a full card from its history row although its start was before the bot', async (t) => {
+  const h = await startHarness(t);
+  h.engine.rows.push({ id: 42, kind: 'update', trigger: 'web', actor: 'web:ada', fromSha: COMMITS[1].sha, toSha: COMMITS[2].sha, fromSubject: null, toSubject: 'Fix login', outcome: 'running', startedAt: '2026-11-26T10:00:00.000Z', finishedAt: null, steps: [], error: null });
+  h.events.emit('recovery', { id: 42, action: 'resumed', step: 'install', attempts: 2 });
+  h.events.emit('update_step', { id: 42, step: 'install', status: 'started' });
+  h.events.emit('update_step', { id: 42, step: 'install', status: 'done', durationMs: 900 });
+  h.events.emit('update_succeeded', { id: 42, kind: 'update', fromSha: COMMITS[1].sha, toSha: COMMITS[2].sha, durationMs: 5000 });
+  const card = await h.waitMessage(GROUP, (m) => m.text.includes('Update #42 succeeded'), 'card');
+  assert.ok(card.text.includes(`<code>${short(COMMITS[1].sha)}</code> → <code>${short(COMMITS[2].sha)}</code> Fix login`), card.text);
+  assert.match(card.text, /Trigger: web · actor: web:ada/);
+  assert.match(card.text, /✅ install 900ms/);
 });
 
 test('without TELEGRAM_CHAT_IDS, notifications go to the admins privately', async (t) => {
