@@ -3,14 +3,18 @@ import { ROOT } from './lib/root.js';
 import { writeResults } from './lib/report.js';
 import { benchBackups } from './backups.js';
 import { benchOverhead } from './overhead.js';
+import { benchUpdate } from './update.js';
 import { benchProbation } from './probation-overhead.js';
 import { benchAutoPoll } from './auto-poll.js';
+import { benchTelegram } from './telegram.js';
 
 const ROWS: Record<string, (root: string) => Promise<void>> = {
+  update: benchUpdate,
   overhead: benchOverhead,
   backups: benchBackups,
   probation: benchProbation,
   'auto-update': benchAutoPoll,
+  telegram: benchTelegram,
 };
 
 const only = process.argv.slice(2);

@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // `npm run demo:release [-- --broken]`: pushes the next demo release to the demo remote under data/demo/.
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, demoPaths } from './paths.js';
 import { publishDemoRelease } from './publish.js';
 
-const { values } = parseArgs({ options: { broken: { type: 'boolean' } }, strict: true });
-const demoDir = join(repoRoot(), 'data', 'demo');
+const { values } = parseArgs({ options: { broken: { type: 'boolean' }, dir: { type: 'string' } }, strict: true });
+const demoDir = values.dir ? resolve(values.dir) : join(repoRoot(), 'data', 'demo');
 if (!existsSync(join(demoPaths(demoDir).publisher, '.git'))) {
   process.stderr.write('demo:release: no demo yet: run `npm start` first (it creates data/demo/)\n');
   process.exit(64);

@@ -2,12 +2,15 @@
 // `npm start`: the live demo — a local demo remote + app tree under data/demo/, supervised by `molt run`.
 import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { repoRoot, demoPaths, demoTemplate } from './paths.js';
 import { ensureDemo } from './setup.js';
 
 const root = repoRoot();
-const demoDir = join(root, 'data', 'demo');
+// --dir is for tests (a temp demo); the default keeps the demo under the repo so the app resolves the repo's node_modules.
+const { values } = parseArgs({ options: { dir: { type: 'string' } }, strict: true });
+const demoDir = values.dir ? resolve(values.dir) : join(root, 'data', 'demo');
 const p = demoPaths(demoDir);
 const { created } = await ensureDemo(demoDir, demoTemplate(root));
 

@@ -1,5 +1,5 @@
 import { createServer, type Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, type Socket } from 'node:net';
+import { connect, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../core/logger.js';
@@ -8,6 +8,8 @@ import { MoltError } from '../core/errors.js';
 import type { HoldInfo, RequestObserver, TrafficControl } from './api.js';
 import { renderHolding, type HoldingResponse } from './holding-page.js';
 import { forward, upstreamAgent } from './proxy.js';
+import { parserBinding, type ParserBinding } from './http-parser.js';
+import { SplicedConnection } from './splice.js';
 import './events.js';
 
 /** Who answers the public port. */
@@ -36,6 +38,8 @@ export interface TrafficFrontOptions {
   /** State before the first release (default: held for a restart, so the first start is health-gated too). */
   initial?: HoldInfo;
   now?: () => number;
+  /** `splice` (default when Node exposes llhttp): TCP splice with per-request parsing; `http`: full HTTP proxy. */
+  mechanism?: 'splice' | 'http';
 }
 
 /**
@@ -48,7 +52,11 @@ export interface TrafficFrontOptions {
  */
 export class TrafficFront implements TrafficControl {
   private state: FrontState;
-  private server: Server | undefined;
+  private server: TcpServer | undefined;
+  /** Never listens: handles connections in `http` mode (and upgrades there). */
+  private readonly http: Server;
+  private readonly binding: ParserBinding | null;
+  private readonly splices = new Set<SplicedConnection>();
   private agent: Agent = upstreamAgent();
   private inFlight = 0;
   private drainWaiters = new Set<() => void>();
@@ -59,6 +67,15 @@ export class TrafficFront implements TrafficControl {
   constructor(private readonly opts: TrafficFrontOptions) {
     this.now = opts.now ?? Date.now;
     this.state = { kind: 'held', info: opts.initial ?? { reason: 'restart' }, since: this.now() };
+    this.binding = opts.mechanism === 'http' ? null : parserBinding();
+    this.http = createServer({ keepAliveTimeout: 5000 }, (req, res) => this.onRequest(req, res));
+    this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.http.on('clientError', (_err, socket) => socket.destroy());
+  }
+
+  /** The forwarding mechanism in use. */
+  get mechanism(): 'splice' | 'http' {
+    return this.binding ? 'splice' : 'http';
   }
 
   current(): FrontState {
@@ -71,13 +88,7 @@ export class TrafficFront implements TrafficControl {
 
   /** Binds the public port; MOLT_E_CONFIG naming MOLT_PORT when it is taken. */
   async listen(): Promise<void> {
-    const server = createServer({ keepAliveTimeout: 5000 }, (req, res) => this.onRequest(req, res));
-    server.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
-    server.on('connection', (s: Socket) => {
-      this.sockets.add(s);
-      s.once('close', () => this.sockets.delete(s));
-    });
-    server.on('clientError', (_err, socket) => socket.destroy());
+    const server = createTcpServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onConnection(s));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
         reject(new MoltError('MOLT_E_CONFIG', `MOLT_PORT=${this.opts.port}: cannot listen (${err.code ?? err.message}): expected a free port`, { cause: err, context: { port: this.opts.port } })),
@@ -85,7 +96,7 @@ export class TrafficFront implements TrafficControl {
       server.listen({ port: this.opts.port, host: this.opts.host }, () => resolve());
     });
     this.server = server;
-    this.opts.logger.info({ event: 'traffic_listening', port: this.address(), appPort: this.opts.appPort, held: this.state.kind === 'held' }, `public port ${this.address()} open`);
+    this.opts.logger.info({ event: 'traffic_listening', port: this.address(), appPort: this.opts.appPort, held: this.state.kind === 'held', mechanism: this.mechanism }, `public port ${this.address()} open`);
   }
 
   /** The bound public port (useful with port 0 in tests). */
@@ -144,6 +155,7 @@ export class TrafficFront implements TrafficControl {
     if (!server) return;
     const closed = new Promise<void>((r) => server.close(() => r()));
     for (const s of this.sockets) s.destroy();
+    for (const c of this.splices) c.destroy();
     this.agent.destroy();
     await closed;
   }
@@ -158,6 +170,35 @@ export class TrafficFront implements TrafficControl {
     const h = this.holdingFor(req, info);
     res.writeHead(h.status, { ...h.headers, 'content-length': Buffer.byteLength(h.body) });
     res.end(req.method === 'HEAD' ? undefined : h.body);
+  }
+
+  private onConnection(socket: Socket): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    if (!this.binding) return void this.http.emit('connection', socket);
+    const host = this.opts.appHost ?? '127.0.0.1';
+    const conn = new SplicedConnection(socket, this.binding, {
+      appHost: host,
+      appPort: this.opts.appPort,
+      held: () => this.state.kind === 'held',
+      holding: (req) => this.rawHolding(req),
+      requestStarted: () => void this.inFlight++,
+      requestEnded: (status, startedAt) => {
+        if (status !== null) this.emitSample(status, startedAt);
+        this.settle();
+      },
+      closed: (c) => this.splices.delete(c),
+    });
+    this.splices.add(conn);
+  }
+
+  /** The holding answer as raw HTTP/1.1 bytes, closing the connection (the client reconnects for its next request). */
+  private rawHolding(req: { accept?: string; acceptLanguage?: string; head: boolean }): string {
+    const cur = this.state;
+    const info = cur.kind === 'held' ? cur.info : { reason: 'restart' as const };
+    const h = renderHolding(req, { info, retryAfter: this.opts.estimateSeconds?.() ?? 30, customHtml: this.opts.customHtml });
+    const headers = { ...h.headers, 'content-length': String(Buffer.byteLength(h.body)), connection: 'close', date: new Date().toUTCString() };
+    return `HTTP/1.1 503 Service Unavailable\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${req.head ? '' : h.body}`;
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {

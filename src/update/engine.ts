@@ -148,6 +148,7 @@ export class Engine implements UpdateEngine {
 
   /** Preflight under the lock; refusals are recorded (outcome `refused`) and leave nothing changed. */
   private async guarded(cmd: { trigger: Trigger; actor: string }, kind: OperationKind, prepare: () => Promise<OperationInit>): Promise<{ id: number; done: Promise<HistoryRow> }> {
+    if (this.abort.signal.aborted) throw new MoltError('MOLT_E_ABORTED', 'the supervisor is stopping: no new update or rollback starts now');
     if (this.active) throw new MoltError('MOLT_E_UPDATE_IN_PROGRESS', `update in progress: operation #${this.active.j.id} is running (${this.running()?.step})`);
     let release: (() => Promise<void>) | undefined;
     try {

@@ -17,6 +17,11 @@ function needBackup(ctx: OpContext) {
 export const commit: StepExecutor = async (ctx) => {
   const { p, j, sqlite } = ctx;
   const { appDir, dataDir } = p.config;
+  // resumed after a power cut between the health gate and here: the verified release must run again first
+  if (!p.app.currentChild()) {
+    await gate(ctx);
+    p.traffic.release();
+  }
   const now = new Date(p.clock.now()).toISOString();
   await archiveRelease({ appDir, dataDir, sha: j.toSha, sqlite, withData: false, now: () => new Date(p.clock.now()) });
   const schemaVersion = readSchemaVersion(sqlite[0]);

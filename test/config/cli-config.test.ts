@@ -61,6 +61,10 @@ test('molt config --check exits 0 on a valid environment and 78 with the problem
   assert.equal(lines.length, 2, bad.stderr);
   assert.ok(lines.some((l) => l.includes('MOLT_BACKOFF_INITIAL="0"')));
   assert.ok(lines.some((l) => l.includes('MOLT_CRASH_LOOP_RESTARTS="many"')));
+  const typo = startMolt(['config', '--chek'], {});
+  t.after(() => typo.stop());
+  assert.equal((await typo.exited).code, 64);
+  assert.match(typo.stderr, /unknown argument "--chek": expected --check or --markdown/);
 });
 
 test('molt --help lists run and config, and molt run --help describes the exit statuses', async (t) => {

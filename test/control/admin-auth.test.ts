@@ -173,3 +173,33 @@ test('the generated admin token is written once with mode 0600 and reused', asyn
   assert.equal((await readFile(join(dir, 'admin-token'), 'utf8')).trim(), a.token);
   assert.deepEqual(await resolveAdminToken('configured-token-0123456', dir), { token: 'configured-token-0123456', source: 'env' });
 });
+
+test('plugin routes run under the console auth: pages redirect to login, form posts need and accept the CSRF field', async (t) => {
+  const h = await startHarness(t, {
+    plugins: [{
+      name: 'echo',
+      nav: { href: '/echo', label: 'Echo' },
+      plugin: async (app) => {
+        app.get('/echo', async (req, reply) => reply.type('text/html').send(`<meta name="csrf-token" content="${reply.generateCsrf()}">echo for ${req.principal?.actor}`));
+        app.post('/ui/echo', async (req) => ({ actor: req.principal?.actor, body: req.body }));
+      },
+    }],
+  });
+  const anon = await fetch(h.url + '/echo', { headers: { accept: 'text/html' }, redirect: 'manual' });
+  assert.equal(anon.status, 303);
+  assert.equal(anon.headers.get('location'), '/login?next=%2Fecho');
+  assert.equal((await h.api('/echo', { token: null })).status, 401);
+  const jar = new Jar();
+  await login(h, jar);
+  const nav = await (await req(h, jar, '/')).text();
+  assert.match(nav, /href="\/echo"/);
+  const page = await req(h, jar, '/echo');
+  const csrf = await csrfOf(page);
+  const refused = await req(h, jar, '/ui/echo', form({ note: 'x' }));
+  assert.equal(refused.status, 403);
+  const ok = await req(h, jar, '/ui/echo', form({ _csrf: csrf, note: 'x' }));
+  assert.equal(ok.status, 200);
+  const body = (await ok.json()) as { actor: string; body: { note: string } };
+  assert.match(body.actor, /^web:[0-9a-f]{8}$/);
+  assert.equal(body.body.note, 'x');
+});

@@ -42,7 +42,7 @@ test('an admin logs in, sees the pending commit, updates to it, watches it land 
   await page.locator('#operation[data-outcome="succeeded"]').waitFor({ timeout: 10_000 });
   const steps = await page.locator('#op-steps tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-step'), r.children[1].textContent, r.children[2].textContent]));
   assert.ok(steps.some(([step, status, elapsed]) => step === 'health' && status === 'done' && /\d+(\.\d+)? (ms|s)$/.test(elapsed ?? '')), JSON.stringify(steps));
-  assert.equal(await page.locator('#current-subject').textContent(), 'release v2: nicer home page');
+  await page.locator('#current-subject', { hasText: 'release v2: nicer home page' }).waitFor({ timeout: 10_000 });
   await page.screenshot({ path: join(shots, '03-status-updated.png'), fullPage: true });
   assert.equal(head(live.f), v2);
 

@@ -9,7 +9,8 @@ import { systemClock } from '../../src/core/clock.js';
 import { fixture } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 import { eventually } from '../helpers/molt-process.js';
-import { pidAlive } from './support.js';
+import { pidAlive, readLines } from './support.js';
+import { join } from 'node:path';
 
 type Rec = Record<string, unknown>;
 
@@ -37,7 +38,7 @@ async function makeSupervisor(t: Parameters<typeof tempDir>[0], file: string, en
     await sup.done;
   });
   const events = (name: string) => records.filter((r) => r.event === name);
-  return { sup, records, events };
+  return { sup, records, events, dir };
 }
 
 test('stopApp during a backoff cancels the pending restart and startApp starts exactly one child', async (t) => {
@@ -55,11 +56,11 @@ test('stopApp during a backoff cancels the pending restart and startApp starts e
 });
 
 test('stopApp stops the running app with its group and holds it: the exit does not trigger a restart', async (t) => {
-  const { sup, events } = await makeSupervisor(t, 'record-signals.mjs', { SIGNALS_FILE: '/dev/null' });
+  const { sup, events, dir } = await makeSupervisor(t, 'record-signals.mjs', { SIGNALS_FILE: 'signals.txt' });
   await sup.start();
   const child = sup.currentChild();
   assert.ok(child);
-  await eventually(() => pidAlive(child.pid), 5000, 'child running');
+  await eventually(async () => (await readLines(join(dir, 'signals.txt'))).includes('READY'), 10_000, 'app ready');
   const exit = await sup.stopApp('rollback');
   assert.equal(exit?.exitCode, 0, 'the app handled SIGTERM and exited 0');
   assert.equal(pidAlive(child.pid), false);
@@ -71,7 +72,7 @@ test('stopApp stops the running app with its group and holds it: the exit does n
 });
 
 test('shutdown while held resolves done with 128+signal and later startApp calls start nothing', async (t) => {
-  const { sup, events } = await makeSupervisor(t, 'record-signals.mjs', { SIGNALS_FILE: '/dev/null' });
+  const { sup, events } = await makeSupervisor(t, 'record-signals.mjs', { SIGNALS_FILE: 'signals.txt' });
   await sup.start();
   await sup.stopApp('update');
   await sup.shutdown('SIGTERM');

@@ -44,7 +44,9 @@ async function runCase(t: TestContext, c: Case): Promise<void> {
   const v2 = await f.release(c.spec);
   const first = startMolt(['run'], { ...f.env, MOLT_TEST_KILL_AT: c.kill });
   t.after(() => first.stop());
-  await eventually(() => appVersion(f.appPort), 20_000, 'v1 up');
+  await eventually(() => appVersion(f.appPort), 20_000, 'v1 up').catch((err: Error) => {
+    throw new Error(`${err.message}; events: ${first.records.map((r) => r.event).join(',')}; stderr: ${first.stderr.slice(-500)}`);
+  });
   await fetch(`http://127.0.0.1:${f.appPort}/request-update`).then((r) => r.text());
   const exit = await first.exited;
   assert.equal(exit.signal, 'SIGKILL', `killed at ${c.kill} (stderr: ${first.stderr.slice(-300)})`);

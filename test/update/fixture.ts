@@ -55,6 +55,8 @@ export interface ReleaseSpec {
   health?: 'ok' | 'never' | 'flap-once';
   migrations?: { version: number; name: string; up: string; down?: string; fail?: boolean }[];
   build?: boolean;
+  /** Passes its health gate, then exits 3 after this long (a crash loop once committed). */
+  crashAfterMs?: number;
   extra?: Files;
 }
 
@@ -65,7 +67,7 @@ export async function releaseFiles(spec: ReleaseSpec): Promise<Files> {
     'server.mjs': await readFile(fixture('update-app.mjs'), 'utf8'),
     'migrate.mjs': await readFile(fixture('update-migrate.mjs'), 'utf8'),
     'build.mjs': "import { writeFileSync, mkdirSync, readFileSync } from 'node:fs';\nmkdirSync('dist', { recursive: true });\nwriteFileSync('dist/built.json', JSON.stringify({ from: JSON.parse(readFileSync('release.json', 'utf8')).version }));\nconsole.log('built');\n",
-    'release.json': JSON.stringify({ version: spec.version, boot: spec.boot ?? 'ok', health: spec.health ?? 'ok' }),
+    'release.json': JSON.stringify({ version: spec.version, boot: spec.boot ?? 'ok', health: spec.health ?? 'ok', crashAfterMs: spec.crashAfterMs }),
     'migrations.json': JSON.stringify(spec.migrations ?? []),
     'package.json': packageJson(dep),
     'package-lock.json': t.locks[dep],
@@ -108,6 +110,8 @@ export async function createUpdateFixture(root: string, first: ReleaseSpec = { v
       MOLT_APP_DIR: g.app, MOLT_APP_CMD: `${process.execPath} server.mjs`, MOLT_PORT: String(port), MOLT_APP_PORT: String(appPort), MOLT_ADMIN_PORT: '0',
       MOLT_INSTALL_CMD: INSTALL_CMD, MOLT_SQLITE_PATHS: 'app.db', MOLT_HEALTH_INTERVAL: '50ms', MOLT_HEALTH_SUCCESSES: '2', MOLT_HEALTH_TIMEOUT: '6s',
       MOLT_STOP_TIMEOUT: '3s', MOLT_BACKOFF_INITIAL: '200ms', MOLT_MIN_UPTIME: '2s', MOLT_TINI: 'off', MOLT_FIXTURE_MODULES: join(ROOT, 'package.json'),
+      // probation (another module) must not roll back while a test stops the app on purpose
+      MOLT_HEALTH_FAILS: '1000', MOLT_ROLLBACK_ERROR_RATE: '1', MOLT_ALERT_ERROR_RATE: '1',
       npm_config_update_notifier: 'false', ...env,
     },
     release: async (spec, subject) => g.release(await releaseFiles(spec), subject ?? `release ${spec.version}`),

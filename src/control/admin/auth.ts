@@ -40,17 +40,29 @@ export function authenticate(req: FastifyRequest, token: string, sessions: Sessi
   return session ? { actor: `web:${session.id}`, trigger: 'web', via: 'session', session } : undefined;
 }
 
-/**
- * onRequest hook for the API: 401 without a hint of which part was wrong; state-changing requests that rely on
- * the session cookie must also carry the CSRF token (bearer clients are not exposed to CSRF).
- */
-export function requireAuth(app: FastifyInstance, token: string, sessions: SessionStore) {
+/** onRequest hook for the API: 401 without a hint of which part was wrong. */
+export function requireAuth(token: string, sessions: SessionStore) {
   return (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
     const p = authenticate(req, token, sessions);
+    // A browser opening a plugin's console page (e.g. /backups) gets the login form, API clients a 401.
+    if (!p && req.method === 'GET' && !req.url.startsWith('/api/') && (req.headers.accept ?? '').includes('text/html')) {
+      void reply.redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
+      return;
+    }
     if (!p) return done(new MoltError('MOLT_E_AUTH', 'authentication required'));
     req.principal = p;
-    if (p.via === 'session' && req.method !== 'GET' && req.method !== 'HEAD') return app.csrfProtection(req, reply, done as () => void);
     done();
+  };
+}
+
+/**
+ * preHandler hook (runs after body parsing, so a form's `_csrf` field is visible): state-changing requests that
+ * rely on the session cookie must carry the CSRF token; bearer clients are not exposed to CSRF.
+ */
+export function csrfForSessions(app: FastifyInstance) {
+  return (req: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    if (req.principal?.via !== 'session' || req.method === 'GET' || req.method === 'HEAD') return done();
+    app.csrfProtection(req, reply, done as () => void);
   };
 }
 

@@ -7,7 +7,7 @@ import fastifyStatic from '@fastify/static';
 import { MoltError } from '../../core/errors.js';
 import type { AdminDeps } from './types.js';
 import { SessionStore } from './sessions.js';
-import { requireAuth } from './auth.js';
+import { requireAuth, csrfForSessions } from './auth.js';
 import { errorHandler } from './http-errors.js';
 import { LogFeed } from './log-feed.js';
 import { EventStreams } from './event-stream.js';
@@ -59,7 +59,8 @@ export async function buildAdminApp(deps: AdminDeps): Promise<{ app: FastifyInst
 
   const nav = (deps.plugins ?? []).flatMap((p) => (p.nav ? [p.nav] : []));
   await app.register(async (secured) => {
-    secured.addHook('onRequest', requireAuth(secured, deps.token, sessions));
+    secured.addHook('onRequest', requireAuth(deps.token, sessions));
+    secured.addHook('preHandler', csrfForSessions(secured));
     secured.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
     await apiRoutes(secured, ctx);
     for (const p of deps.plugins ?? []) await secured.register(p.plugin);

@@ -48,9 +48,10 @@ test('severe conditions are sent as clearly marked alerts: crash loop, recovery,
   h.events.emit('rollback_failed', { id: 9, severity: 'critical', error: { code: 'MOLT_E_ROLLBACK_FAILED', message: 'backup checksum mismatch', outputTail: ['sha256 mismatch'] } });
   h.events.emit('alert', { kind: 'rollback_failed', severity: 'critical', message: 'backup checksum mismatch', details: { id: 9, step: 'restore' } });
   h.events.emit('alert', { kind: 'sentinel', severity: 'info', message: 'last one' });
-  const crash = await h.waitMessage(GROUP, (m) => m.text.includes('crash-looping'), 'crash loop alert');
+  const crash = await h.waitMessage(GROUP, (m) => m.text.includes('crash-looping') && m.text.includes('<b>Automatic rollback</b> #9'), 'crash loop alert answered by the rollback');
   assert.ok(crash.text.startsWith('🚨 <b>CRITICAL</b>'));
   assert.match(crash.text, /exited 5 times in a row, each within 30s/);
+  assert.ok(crash.text.includes(`to <code>${short(COMMITS[1].sha)}</code> Add invoices page started`));
   const rec = await h.waitMessage(GROUP, (m) => m.text.includes('Recovery after restart'), 'recovery alert');
   assert.ok(rec.text.startsWith('🚨 <b>CRITICAL</b>'));
   assert.match(rec.text, /Operation #7 was interrupted .*during <b>install<\/b>.*rolled it back \(attempt 3\)/);
@@ -67,6 +68,14 @@ test('severe conditions are sent as clearly marked alerts: crash loop, recovery,
   assert.equal(notice.reply_to, card.message_id);
   await h.waitMessage(GROUP, (m) => m.text.includes('last one'), 'sentinel');
   assert.ok(!h.fake.messagesIn(GROUP).some((m) => m.text.includes('— <b>rollback failed</b>')), 'the engine\'s duplicate rollback_failed alert is folded into the card');
+});
+
+test('a crash loop that no automatic rollback answers says so and points to the commands', async (t) => {
+  const h = await startHarness(t);
+  h.events.emit('crash_loop', { restarts: 3, windowMs: 10_000 });
+  const m = await h.waitMessage(GROUP, (x) => x.text.includes('crash-looping'), 'alert');
+  assert.match(m.text, /No automatic rollback has started/);
+  assert.match(m.text, /\/rollback &lt;sha&gt;/);
 });
 
 test('a new release found by the auto-updater is announced with when it will be applied', async (t) => {

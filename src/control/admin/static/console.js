@@ -25,6 +25,14 @@
     });
   }
 
+  var subjects = {};
+  function setCurrent(sha, subject) {
+    var el = $('current-sha');
+    if (!el || !sha) return;
+    el.textContent = short(sha); el.setAttribute('data-current-sha', sha);
+    if (subject != null && $('current-subject')) $('current-subject').textContent = subject;
+  }
+
   function tickUptime() {
     var el = $('app-since'), out = $('app-uptime');
     if (el && out) { var since = el.getAttribute('data-since'); out.textContent = since ? fmtMs(Date.now() - Date.parse(since)) : '—'; }
@@ -59,6 +67,7 @@
       $('op-title').textContent = (e.kind === 'rollback' ? 'Rollback' : 'Update') + ' #' + e.id;
       $('op-outcome').textContent = 'running'; $('op-outcome').className = 'badge run';
       $('op-target').textContent = short(e.fromSha) + ' → ' + short(e.toSha) + (e.toSubject ? ' ' + e.toSubject : '') + ' · by ' + e.actor;
+      subjects[e.id] = e.toSubject;
       $('op-steps').innerHTML = ''; $('op-error').hidden = true;
     });
     es.addEventListener('update_step', function (m) {
@@ -82,34 +91,37 @@
         $('op-outcome').textContent = outcome; $('op-outcome').className = 'badge ' + cls;
         box.setAttribute('data-outcome', outcome);
         if (err && e.error) { $('op-error').hidden = false; $('op-error').textContent = e.error.code + ': ' + e.error.message; }
-        refreshStatus();
+        if (outcome === 'succeeded') setCurrent(e.toSha, subjects[e.id]);
+        // The engine records the new release right after this event; read the settled status a moment later.
+        setTimeout(function () { refreshStatus().then(loadRow); }, 1500);
       };
     }
     // The operation may have progressed or ended before this stream connected: catch up from status + history.
-    es.addEventListener('hello', function () {
-      refreshStatus().then(function () {
-        if (!current) return;
-        return fetch('/api/history?limit=50', { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : []; }).then(function (rows) {
-          var row = rows.filter(function (x) { return String(x.id) === current; })[0];
-          if (!row) return;
-          box.hidden = false;
-          $('op-title').textContent = (row.kind === 'rollback' ? 'Rollback' : 'Update') + ' #' + row.id;
-          $('op-target').textContent = short(row.fromSha) + ' → ' + short(row.toSha) + (row.toSubject ? ' ' + row.toSubject : '') + ' · by ' + row.actor;
-          row.steps.forEach(function (st) {
-            var tr = stepRow(st.step);
-            tr.removeAttribute('data-started');
-            tr.children[1].innerHTML = '<span class="badge ' + (st.status === 'done' ? 'ok' : st.status === 'failed' ? 'bad' : '') + '">' + esc(st.status) + '</span>';
-            tr.children[2].textContent = fmtMs(st.durationMs);
-          });
-          if (row.outcome === 'running') return;
-          box.removeAttribute('data-running');
-          box.setAttribute('data-outcome', row.outcome);
-          $('op-outcome').textContent = row.outcome;
-          $('op-outcome').className = 'badge ' + (row.outcome === 'succeeded' ? 'ok' : row.outcome === 'rolled_back' ? 'warn' : 'bad');
-          if (row.error) { $('op-error').hidden = false; $('op-error').textContent = row.error.code + ': ' + row.error.message; }
+    // Authoritative view of an operation from history (events may have been missed before the stream connected).
+    function loadRow() {
+      if (!current) return Promise.resolve();
+      return fetch('/api/history?limit=50', { credentials: 'same-origin' }).then(function (r) { return r.ok ? r.json() : []; }).then(function (rows) {
+        var row = rows.filter(function (x) { return String(x.id) === current; })[0];
+        if (!row) return;
+        box.hidden = false;
+        $('op-title').textContent = (row.kind === 'rollback' ? 'Rollback' : 'Update') + ' #' + row.id;
+        $('op-target').textContent = short(row.fromSha) + ' → ' + short(row.toSha) + (row.toSubject ? ' ' + row.toSubject : '') + ' · by ' + row.actor;
+        row.steps.forEach(function (st) {
+          var tr = stepRow(st.step);
+          tr.removeAttribute('data-started');
+          tr.children[1].innerHTML = '<span class="badge ' + (st.status === 'done' ? 'ok' : st.status === 'failed' ? 'bad' : '') + '">' + esc(st.status) + '</span>';
+          tr.children[2].textContent = fmtMs(st.durationMs);
         });
+        if (row.outcome === 'running') return;
+        box.removeAttribute('data-running');
+        box.setAttribute('data-outcome', row.outcome);
+        $('op-outcome').textContent = row.outcome;
+        $('op-outcome').className = 'badge ' + (row.outcome === 'succeeded' ? 'ok' : row.outcome === 'rolled_back' ? 'warn' : 'bad');
+        if (row.error) { $('op-error').hidden = false; $('op-error').textContent = row.error.code + ': ' + row.error.message; }
+        if (row.outcome === 'succeeded') setCurrent(row.toSha, row.toSubject);
       });
-    });
+    }
+    es.addEventListener('hello', function () { refreshStatus().then(loadRow); });
     es.addEventListener('update_succeeded', finish('succeeded', 'ok', false));
     es.addEventListener('update_rolled_back', finish('rolled_back', 'warn', true));
     es.addEventListener('rollback_failed', finish('rollback failed', 'bad', true));
