@@ -116,7 +116,7 @@ async function rowLatency(root: string) {
   return { skipped: median(skipped), installed: median(installed), floor: median(floor), lastSteps, lastInstallSteps };
 }
 
-async function rowRto(root: string, count: number) {
+export async function rowRto(root: string, count: number) {
   const dir = join(root, `rto-${count}`);
   const app = await createBenchApp(dir, count, VERSIONS);
   const s = await startSupervised(dir, app);
@@ -131,6 +131,7 @@ async function rowRto(root: string, count: number) {
       const tFail = Date.parse(String(failed.time));
       const tBack = await waitRelease(s.port, good, 120_000);
       rto.push(tBack - tFail);
+      if (process.env.BENCH_DEBUG) for (const r of s.molt.records.filter((x) => Date.parse(String(x.time)) >= tFail - 500)) console.log(String(r.time).slice(11), r.event, r.step ?? '', r.status ?? '', r.msg);
       const back = await s.molt.waitFor((r) => r.event === 'update_rolled_back' && r.opId === failed.opId, 120_000);
       steps = s.molt.records.filter((r) => r.event === 'update_step' && r.opId === back.opId && r.status !== 'started' && Date.parse(String(r.time)) >= tFail).map((r) => `${r.step} ${r.durationMs}ms`);
       void sha;

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { cp, mkdir, rename, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { MoltError } from '../core/errors.js';
 import { restoreSqlite } from '../artifacts/sqlite-snapshot.js';
 import { extractTarball } from '../artifacts/tarball.js';
 import { fsyncDir } from '../core/atomic-write.js';
@@ -21,6 +22,18 @@ export interface PlannedChange {
 /** What putting `manifest` in place would change (dry run and the restore plan). Paths absent at backup time are left alone. */
 export function planApply(manifest: Manifest, appDir: string): PlannedChange[] {
   const out: PlannedChange[] = [];
+  // A manifest is data read from disk: a relative target must not climb out of the app dir.
+  const guard = (rel: string) => {
+    const r = relative(appDir, resolve(appDir, rel));
+    if (!isAbsolute(rel) && (r.startsWith('..') || isAbsolute(r))) {
+      throw new MoltError('MOLT_E_CHECKSUM', `backup ${manifest.id} names ${JSON.stringify(rel)}, outside the app dir ${appDir}: refusing to restore it; pick another backup`);
+    }
+  };
+  for (const f of manifest.files) if (f.kind === 'sqlite') guard(f.source);
+  for (const p of manifest.paths) {
+    guard(p.path);
+    if (isAbsolute(p.path)) throw new MoltError('MOLT_E_CHECKSUM', `backup ${manifest.id} names the absolute path ${JSON.stringify(p.path)}: refusing to restore it`);
+  }
   for (const f of manifest.files) {
     if (f.kind !== 'sqlite') continue;
     const to = isAbsolute(f.source) ? f.source : resolve(appDir, f.source);

@@ -77,9 +77,10 @@ export class BackupService {
   async init(): Promise<void> {
     const removed = await cleanupLeftovers(this.d.config.backupDir);
     if (removed.length) this.d.logger.warn({ event: 'backup_leftovers_removed', removed }, `removed ${removed.length} incomplete backup/scratch dirs left by an interrupted run`);
-    const newest = (await listBackups(this.d.config.backupDir)).find((e) => e.manifest);
+    const all = await listBackups(this.d.config.backupDir);
+    const newest = all.find((e) => e.manifest && e.manifest.trigger !== 'safety');
     if (newest?.manifest) this.metrics.backupSucceeded(newest.createdAtMs + newest.manifest.durationMs, newest.manifest.durationMs);
-    const drilled = (await listBackups(this.d.config.backupDir)).find((e) => e.drill);
+    const drilled = all.find((e) => e.drill);
     if (drilled?.drill) this.metrics.drillFinished(drilled.drill.ok);
   }
 

@@ -28,6 +28,14 @@ export interface WriteBackupResult {
   missingSqlite: string[];
 }
 
+// ENOSPC can surface from fs, tar or SQLite (SQLITE_FULL), possibly wrapped as a cause.
+function isDiskFull(err: unknown): boolean {
+  for (let e = err as { code?: unknown; message?: unknown; cause?: unknown } | undefined, i = 0; e && i < 5; e = e.cause as typeof e, i++) {
+    if (e.code === 'ENOSPC' || e.code === 'SQLITE_FULL' || /ENOSPC|database or disk is full/.test(String(e.message))) return true;
+  }
+  return false;
+}
+
 async function countFiles(tarball: string): Promise<number> {
   let n = 0;
   await tar.list({ file: tarball, onReadEntry: (e) => void (e.type === 'File' && n++) });
@@ -92,6 +100,9 @@ export async function writeBackup(o: WriteBackupOptions): Promise<WriteBackupRes
   } catch (err) {
     await rm(tmp, { recursive: true, force: true }).catch(() => {});
     const e = toMoltError(err, 'MOLT_E_BACKUP');
+    if (isDiskFull(err)) {
+      throw new MoltError('MOLT_E_DISK_FULL', `backup failed: ${o.backupDir} ran out of space while writing (${e.message}); the estimate was ${estimate} bytes. Free space or move MOLT_BACKUP_DIR; earlier backups are untouched.`, { cause: err, context: { ...space, dir: o.backupDir } });
+    }
     if (e.code === 'MOLT_E_BACKUP' || e.code === 'MOLT_E_INTERNAL') {
       throw new MoltError('MOLT_E_BACKUP', `backup failed: ${e.message}. Nothing was kept from this run; earlier backups are untouched.`, { cause: err, context: e.context });
     }

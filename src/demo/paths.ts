@@ -24,9 +24,9 @@ export function demoPaths(demoDir: string) {
   };
 }
 
-/** The demo app's source: examples/app when it has a demo entry (server.mjs + release.json), else the built-in template. */
+/** The demo app's source: examples/app (fastify + SQLite + SDK) when present and the SDK is built, else the built-in template. */
 export function demoTemplate(root: string): string {
   const example = join(root, 'examples', 'app');
-  if (existsSync(join(example, 'release.json')) && existsSync(join(example, 'server.mjs'))) return example;
+  if (existsSync(join(example, 'server.mjs')) && existsSync(join(example, 'migrations.mjs')) && existsSync(join(root, 'dist', 'src', 'sdk', 'index.js'))) return example;
   return join(root, 'src', 'demo', 'template');
 }

@@ -6,13 +6,15 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { repoRoot, demoPaths, demoTemplate } from './paths.js';
 import { ensureDemo } from './setup.js';
+import { isExampleApp } from './example-app.js';
 
 const root = repoRoot();
 // --dir is for tests (a temp demo); the default keeps the demo under the repo so the app resolves the repo's node_modules.
 const { values } = parseArgs({ options: { dir: { type: 'string' } }, strict: true });
 const demoDir = values.dir ? resolve(values.dir) : join(root, 'data', 'demo');
 const p = demoPaths(demoDir);
-const { created } = await ensureDemo(demoDir, demoTemplate(root));
+const source = demoTemplate(root);
+const { created } = await ensureDemo(demoDir, source, root);
 
 const env: NodeJS.ProcessEnv = {
   MOLT_PORT: '3000',
@@ -27,6 +29,7 @@ const env: NodeJS.ProcessEnv = {
   MOLT_APP_CMD: 'node server.mjs',
   MOLT_INSTALL_CMD: process.env.MOLT_INSTALL_CMD ?? 'npm ci --offline --no-audit --no-fund',
   MOLT_DEMO_DIR: demoDir,
+  ...(isExampleApp(source) ? { MOLT_SQLITE_PATHS: process.env.MOLT_SQLITE_PATHS ?? 'app.db' } : {}),
 };
 const appUrl = `http://127.0.0.1:${env.MOLT_PORT}`;
 const consoleUrl = `http://127.0.0.1:${env.MOLT_ADMIN_PORT}`;

@@ -3,7 +3,8 @@ import { RingBuffer } from './ring-buffer.js';
 import { decideRestart, initialRestartState, type AppExit, type RestartState } from './restart-policy.js';
 import type { ChildHandle, ExitInfo } from './child-process.js';
 import type { LogLine, SupervisorDeps, SupervisorState, UpdateRequestHandler } from './supervisor-types.js';
-import { EXIT, exitMeaning, signalNumber } from './exit-codes.js';
+import { EXIT, signalNumber } from './exit-codes.js';
+import { logExit } from './exit-log.js';
 import { readUpdateRequest } from './update-request.js';
 import { stopGroup } from './stop-group.js';
 
@@ -158,8 +159,9 @@ export class Supervisor {
       deps.logger.info({ event: 'app_started', pid: child.pid, restarts: this.policy.restarts, command: [deps.command.file, ...deps.command.args] }, 'app started');
       deps.events.emit('app_started', { pid: child.pid, restarts: this.policy.restarts });
     }
+    const since = this.childSince;
     void child.exited.then((exit) =>
-      this.onExit(child, exit).catch((err: unknown) => {
+      this.onExit(child, exit, since).catch((err: unknown) => {
         deps.logger.error({ event: 'supervisor_error', code: 'MOLT_E_INTERNAL', error: String(err) }, 'unexpected error while handling an app exit; restarting the app');
         if (this.child === child) this.child = undefined;
         void this.waitBackoff(deps.config.backoffInitialMs, this.policy.restarts);
@@ -179,19 +181,10 @@ export class Supervisor {
     return this.child === child && this.held === undefined && !this.shuttingDown;
   }
 
-  private async onExit(child: ChildHandle, exit: ExitInfo): Promise<void> {
+  private async onExit(child: ChildHandle, exit: ExitInfo, since: number): Promise<void> {
     const { deps } = this;
-    const uptimeMs = deps.clock.now() - this.childSince;
-    const meaning = exitMeaning(exit.status, exit.signal);
-    if (exit.spawnError) {
-      const cmd = [deps.command.file, ...deps.command.args].join(' ');
-      deps.logger.error({ event: 'app_spawn_failed', code: 'MOLT_E_APP_START', error: exit.spawnError, exitCode: exit.status, meaning, command: cmd },
-        `cannot start the app "${cmd}": ${exit.spawnError}; check MOLT_APP_CMD (or the command after --) and MOLT_APP_DIR`);
-    } else {
-      const level = meaning === 'migration_failed' || meaning === 'schema_from_future' ? 'error' : 'info';
-      deps.logger[level]({ event: 'app_exited', pid: child.pid, exitCode: exit.exitCode, signal: exit.signal, status: exit.status, meaning, uptimeMs }, `app exited (${meaning})`);
-      deps.events.emit('app_exited', { pid: child.pid, exitCode: exit.exitCode, signal: exit.signal, uptimeMs });
-    }
+    const uptimeMs = deps.clock.now() - since;
+    logExit(deps, child.pid, exit, uptimeMs);
     if (!this.owns(child)) return; // whoever stopped it handles the rest
     // Leftovers of the group (grandchildren) must not keep the port or survive into the next start.
     if (child.pid > 0) await this.stopChild(child, 'SIGTERM', Math.min(deps.config.stopTimeoutMs, LEFTOVER_GRACE_MS));

@@ -19,11 +19,18 @@ let cached: ParserBinding | null | undefined;
 /** The llhttp binding, or null when this Node does not expose it. */
 export function parserBinding(): ParserBinding | null {
   if (cached !== undefined) return cached;
+  // process.binding prints DEP0111 once; molt's stderr is for operators, so only that one warning is muted here.
+  const emit = process.emitWarning;
+  process.emitWarning = ((w: string | Error, ...rest: unknown[]) => {
+    if (!String(typeof w === 'string' ? w : w.message).includes('process.binding')) (emit as (...a: unknown[]) => void).call(process, w, ...rest);
+  }) as typeof process.emitWarning;
   try {
     const b = (process as unknown as { binding(name: string): ParserBinding }).binding('http_parser');
     cached = typeof b?.HTTPParser === 'function' && Array.isArray(b.methods) ? b : null;
   } catch {
     cached = null;
+  } finally {
+    process.emitWarning = emit;
   }
   return cached;
 }

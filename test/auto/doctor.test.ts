@@ -14,6 +14,7 @@ function doctor(env: Record<string, string>, args: string[] = []): Promise<{ cod
   return new Promise((resolve, reject) => {
     execFile(process.execPath, [CLI, 'doctor', '--json', '--timeout', '10s', ...args], { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, timeout: 90_000 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') return reject(err);
+      if (err && err.code !== 1) return reject(new Error(`molt doctor exited ${String(err.code)}: ${stderr}\n${stdout}`));
       const results = stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as CheckResult);
       resolve({ code: err ? (err.code as number) : 0, results, byCheck: new Map(results.map((r) => [r.check, r])), stderr });
     });
@@ -113,7 +114,7 @@ test('a remote that accepts the connection but never answers fails the remote ch
   git(fx.app, 'remote', 'set-url', 'origin', `http://127.0.0.1:${(server.address() as { port: number }).port}/app.git`);
   const r = await doctor(env, ['--timeout', '1s']);
   assert.equal(r.code, 1, r.stderr);
-  assert.match(r.byCheck.get('git remote')?.detail ?? JSON.stringify(r), , /did not answer within 1000ms/);
+  assert.match(r.byCheck.get('git remote')?.detail ?? JSON.stringify(r), /did not answer within 1000ms/);
 });
 
 test('the human output has one ✓ line per passing check and a summary line', async (t) => {

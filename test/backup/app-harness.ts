@@ -1,7 +1,7 @@
 import type { TestContext } from 'node:test';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { BackupService } from '../../src/backup/service.js';
+import { BackupService, type BackupConfig } from '../../src/backup/service.js';
 import { systemClock } from '../../src/core/clock.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
 import { execaSpawner, type Spawner } from '../../src/supervisor/child-process.js';
@@ -31,10 +31,10 @@ export async function state(port: number): Promise<AppState | null> {
 }
 
 /** A real Supervisor running backup-app.mjs, a traffic recorder and the backup service around them. */
-export async function harness(t: TestContext) {
+export async function harness(t: TestContext, overrides: Partial<BackupConfig> = {}) {
   const root = await tempDir(t);
   const port = await freePort();
-  const config = { ...(await makeApp(root, 10)), appPort: port, healthTimeoutMs: 2500 };
+  const config = { ...(await makeApp(root, 10)), appPort: port, healthTimeoutMs: 2500, ...overrides };
   const { logger, records } = recordingLogger();
   const { events, seen } = recordingEvents();
   const supervisor = new Supervisor({

@@ -10,6 +10,7 @@ import { systemClock } from '../../src/core/clock.js';
 import { isMoltError } from '../../src/core/errors.js';
 import { tempDir } from '../helpers/tmp.js';
 import { makeApp, recordingEvents, recordingLogger } from './support.js';
+import { harness, state } from './app-harness.js';
 
 function canMount(): boolean {
   return process.getuid?.() === 0;
@@ -50,3 +51,27 @@ test('a backup that would fill a small disk is refused, existing backups stay, a
   assert.equal(log?.code, 'MOLT_E_DISK_FULL');
   assert.equal(log?.level, 'error');
 });
+
+test('a restore whose safety backup does not fit is refused and the app comes back unchanged', { skip: canMount() ? false : 'needs root for a tmpfs mount' }, async (t) => {
+  const disk = await mkdtemp(join(tmpdir(), 'molt-small-disk-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', disk]);
+  t.after(async () => {
+    execFileSync('umount', ['-l', disk]);
+    await rm(disk, { recursive: true, force: true });
+  });
+  const h = await harness(t, { backupDir: join(disk, 'backups'), backupMinFree: 0.1 });
+  const b = await h.svc.backupNow({ trigger: 'manual', actor: 'ops' });
+  await writeFile(join(h.config.appDir, 'uploads', 'big.bin'), randomBytes(3.7 * 1024 * 1024));
+  h.addRows(4);
+  const r = await h.svc.restore({ id: b.manifest.id, dryRun: false, actor: 'ops', trigger: 'cli' });
+  assert.equal(r.outcome, 'refused');
+  assert.equal(r.error?.code, 'MOLT_E_DISK_FULL');
+  assert.equal(r.safetyBackupId, null);
+  assert.deepEqual(r.steps.map((s) => `${s.step}:${s.status}`), ['verify:done', 'stop:done', 'safety_backup:failed', 'start_previous:done']);
+  const s = await state(h.port);
+  assert.equal(s?.items, 14, 'data untouched');
+  assert.ok(s?.uploads.includes('big.bin'));
+  assert.deepEqual(h.traffic, ['hold:restore', 'release']);
+  assert.equal(h.history[0].outcome, 'refused');
+});
+

@@ -98,3 +98,19 @@ test('restoring an unknown or damaged backup is refused with a clear error and n
   assert.deepEqual(h.traffic, []);
   assert.ok(existsSync(join(h.config.appDir, 'uploads', 'b.txt')));
 });
+
+test('when the safety backup fails its gate too, the app stays held and a critical alert names the safety backup', async (t) => {
+  const h = await harness(t);
+  await writeFile(join(h.config.appDir, 'config.json'), JSON.stringify({ healthy: false, name: 'broken' }));
+  const bad = await h.svc.backupNow({ trigger: 'manual', actor: 'ops' });
+  // The running app read a healthy config at start; the file on disk (and so the safety backup) is broken too.
+  const r = await h.svc.restore({ id: bad.manifest.id, dryRun: false, actor: 'carol', trigger: 'cli' });
+  assert.equal(r.outcome, 'failed');
+  assert.equal(r.error?.code, 'MOLT_E_ROLLBACK_FAILED');
+  assert.ok(r.error?.message.includes(String(r.safetyBackupId)));
+  assert.deepEqual(h.traffic, ['hold:restore'], 'never released to an unhealthy app');
+  const alert = h.seen.find((e) => e.type === 'alert' && e.kind === 'restore_failed');
+  assert.ok(alert?.type === 'alert' && alert.severity === 'critical');
+  assert.equal(h.history[0].outcome, 'failed');
+  assert.equal(h.records.find((x) => x.event === 'restore_finished')?.level, 'error');
+});

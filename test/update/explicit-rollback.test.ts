@@ -55,3 +55,19 @@ test('a new release that crash-loops during probation is rolled back automatical
   assert.ok(run.engine.pinned().some((p) => p.sha === v2), 'the crash-looping release is pinned');
   assert.equal(run.eventsOf('probation_crash_loop')[0]?.sha, v2);
 });
+
+test('molt refuses to start code older than the database schema ("database from the future")', async (t) => {
+  const f = await createUpdateFixture(await tempDir(t));
+  const first = await startEngine(t, f);
+  await eventually(() => appVersion(f.appPort), 20_000, 'v1 up');
+  await first.stop();
+  const d = new Database(f.db);
+  d.pragma('user_version = 7');
+  d.close();
+  const run = await startEngine(t, f);
+  const rec = run.eventsOf('schema_from_future')[0];
+  assert.equal(rec?.code, 'MOLT_E_SCHEMA_FROM_FUTURE');
+  assert.match(String(rec?.msg), /schema 7 is newer than release/);
+  assert.equal(run.supervisor.currentChild(), undefined);
+  assert.equal(await appVersion(f.appPort), null);
+});

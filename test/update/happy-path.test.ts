@@ -17,6 +17,9 @@ test('an update with an unchanged lockfile skips the install, records the histor
   const run = await startEngine(t, f);
   await eventually(() => appVersion(f.appPort), 10_000, 'v1 up');
   const v2 = await f.release({ version: 'v2' });
+  const pending = await run.engine.pending();
+  assert.deepEqual([pending.targetSha, pending.commits.map((c) => c.subject), pending.lockfileChanged, pending.migrationsChanged], [v2, ['release v2'], false, false]);
+  assert.equal((await run.engine.describe('main')).sha, v2);
   const { id, done } = await run.engine.requestUpdate({ trigger: 'cli', actor: 'tester' });
   const row = await done;
   assert.equal(row.id, id);
@@ -37,6 +40,7 @@ test('an update with an unchanged lockfile skips the install, records the histor
   assert.ok(stepEvents.some((e) => e.type === 'update_step' && e.step === 'health' && e.status === 'done' && typeof e.durationMs === 'number'));
   assert.ok(run.events.some((e) => e.type === 'update_succeeded' && e.id === id));
   assert.deepEqual(notes(f.db), ['one', 'two', 'three']);
+  t.diagnostic(`update without install: ${Date.parse(row.finishedAt!) - Date.parse(row.startedAt)}ms; steps ${row.steps.map((s) => `${s.step}=${s.durationMs}`).join(' ')}`);
 });
 
 test('a lockfile change installs the new tree, runs the build and the migrations, and a later switch back reuses the kept tree', async (t) => {
@@ -54,6 +58,7 @@ test('a lockfile change installs the new tree, runs the build and the migrations
   assert.equal(JSON.parse(readFileSync(join(f.app, 'dist', 'built.json'), 'utf8')).from, 'v2');
   assert.equal(userVersion(f.db), 2);
   assert.equal(row.details?.schemaVersion, 2);
+  t.diagnostic(`update with npm ci + build + 2 migrations: ${Date.parse(row.finishedAt!) - Date.parse(row.startedAt)}ms; steps ${row.steps.map((s) => `${s.step}=${s.durationMs}`).join(' ')}`);
   // explicit rollback: down migrations with the newer code, then the kept v1 tree is renamed back (no install)
   const back = await (await run.engine.requestRollback({ sha: v1, trigger: 'cli', actor: 'admin' })).done;
   assert.equal(back.outcome, 'succeeded', JSON.stringify(back.error));
@@ -62,6 +67,7 @@ test('a lockfile change installs the new tree, runs the build and the migrations
   assert.match(back.steps.find((s) => s.step === 'install')?.detail ?? '', /reused kept tree/);
   assert.equal(userVersion(f.db), 0);
   assert.deepEqual(notes(f.db), ['one', 'two', 'three']);
+  t.diagnostic(`explicit rollback (down migrations, kept deps tree renamed back): ${Date.parse(back.finishedAt!) - Date.parse(back.startedAt)}ms; steps ${back.steps.map((s) => `${s.step}=${s.durationMs}`).join(' ')}`);
   assert.deepEqual(await appVersion(f.appPort).then((v) => [v?.version, v?.dep]), ['v1', '1.0.0']);
   assert.deepEqual(run.engine.pinned().map((p) => p.sha), [row.toSha], 'the rolled-back release is pinned');
   run.engine.unpin(row.toSha!, 'admin');

@@ -36,6 +36,7 @@ test('a failing install rolls back to the previous code and dependency tree with
   assert.equal(row.error?.step, 'install');
   assert.ok(row.error?.outputTail?.length, 'output tail recorded');
   assert.match(row.steps.find((s) => s.step === 'rollback:restore_deps')?.detail ?? '', /moved back/);
+  t.diagnostic(`failed install → rolled back in ${Date.parse(row.finishedAt!) - Date.parse(row.startedAt)}ms; ${row.steps.filter((s) => s.step.startsWith('rollback:')).map((s) => `${s.step}=${s.durationMs}`).join(' ')}`);
   await assertBackOnV1(f, v1);
   assert.ok(run.events.some((e) => e.type === 'update_rolled_back' && e.failedStep === 'install'));
 });

@@ -23,7 +23,7 @@ export async function startAndFollow(
   const show = (e: Ev) => {
     if (opts.quiet || e.id !== id) return;
     if (e.type === 'update_started') opts.print(`${e.kind} #${e.id}: ${short(e.fromSha as string)} -> ${short(e.toSha as string)} ${(e.toSubject as string) ?? ''}`.trimEnd());
-    if (e.type === 'update_step' && e.status !== 'started') opts.print(`  ${String(e.step).padEnd(14)} ${String(e.status).padEnd(8)} ${ms(e.durationMs as number | undefined)}`);
+    if (e.type === 'update_step' && e.status !== 'started') opts.print(`  ${String(e.step).padEnd(22)} ${String(e.status).padEnd(8)} ${ms(e.durationMs as number | undefined)}`);
   };
   const handle = (e: Ev) => {
     if (id === undefined) return void seen.push(e);

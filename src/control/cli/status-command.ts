@@ -41,8 +41,17 @@ export const statusCommand: CliCommand = {
         `app       ${s.app.up ? `up (pid ${s.app.pid}, ${ms(s.app.since ? Date.now() - Date.parse(s.app.since) : null)})` : 'down'}, ${s.app.restarts} restarts`,
       ];
       if (s.update) lines.push(`update    #${s.update.id} ${s.update.kind} ${short(s.update.fromSha)} -> ${short(s.update.toSha)}, step ${s.update.step}`);
-      for (const [k, v] of [['probation', s.probation], ['auto', s.autoUpdate], ['canary', s.canary]] as const) if (v !== null && v !== undefined) lines.push(`${k.padEnd(9)} ${JSON.stringify(v)}`);
+      for (const [k, v] of [['probation', s.probation], ['auto', s.autoUpdate], ['canary', s.canary]] as const) if (v !== null && v !== undefined) lines.push(`${k.padEnd(9)} ${summary(v)}`);
       process.stdout.write(lines.join('\n') + '\n');
       return 0;
     }),
 };
+
+// Provider objects are open-ended: show their scalar fields as key=value (the full object is in --json).
+function summary(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return String(v);
+  return Object.entries(v as Record<string, unknown>)
+    .filter(([, x]) => x !== null && typeof x !== 'object')
+    .map(([k, x]) => `${k}=${typeof x === 'number' && k.endsWith('Ms') ? ms(x) : String(x)}`)
+    .join(' ');
+}
