@@ -7,10 +7,14 @@ import { benchUpdate } from './update.js';
 import { benchProbation } from './probation-overhead.js';
 import { benchAutoPoll } from './auto-poll.js';
 import { benchTelegram } from './telegram.js';
+import { benchTraffic } from './traffic-throughput.js';
+import { benchTrafficUpdate } from './traffic-update-window.js';
 
 const ROWS: Record<string, (root: string) => Promise<void>> = {
   update: benchUpdate,
   overhead: benchOverhead,
+  traffic: benchTraffic,
+  'traffic-update': benchTrafficUpdate,
   backups: benchBackups,
   probation: benchProbation,
   'auto-update': benchAutoPoll,

@@ -49,13 +49,13 @@ export async function benchTraffic(root: string): Promise<void> {
       const port = nextPort++;
       return { name: 'example app alone', port, procs: [launch(process.execPath, [example], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`) })] };
     },
-    'example app behind molt (HTTP proxy, chosen)': () => {
+    'example app behind molt (splice + llhttp, chosen)': () => {
       const port = nextPort; nextPort += 2;
       return { name: 'behind molt', port, procs: [launch(process.execPath, [cli, 'run', '--', process.execPath, example], {
         MOLT_PORT: String(port), MOLT_APP_PORT: String(port + 1), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `d${port}`), MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_AUTO_UPDATE: 'off',
       })] };
     },
-    'example app behind a raw TCP splice (not chosen)': () => {
+    'example app behind a raw TCP splice (reference)': () => {
       const port = nextPort; nextPort += 2;
       return { name: 'splice', port, procs: [
         launch(process.execPath, [example], { PORT: String(port + 1), MOLT_DATA_DIR: join(work, `d${port}`) }),
@@ -99,8 +99,8 @@ export async function benchTraffic(root: string): Promise<void> {
     '',
     table(['setup', 'req/s', 'vs baseline', 'p99', 'errors'], [
       row('example app alone', 'example app alone'),
-      row('example app behind molt (HTTP proxy, chosen)', 'example app alone'),
-      row('example app behind a raw TCP splice (not chosen)', 'example app alone'),
+      row('example app behind molt (splice + llhttp, chosen)', 'example app alone'),
+      row('example app behind a raw TCP splice (reference)', 'example app alone'),
       row('fastify, no plugin', 'fastify, no plugin'),
       row('fastify + maintenance plugin (inactive)', 'fastify, no plugin'),
     ]),

@@ -75,7 +75,8 @@ export async function runSupervisor(opts: RunOptions, env: NodeJS.ProcessEnv = p
     spawner: execaSpawner,
     clock: systemClock,
     redact: (line) => redactText(line, secretForms([config.adminToken, config.telegramToken])),
-    childEnv: () => ({ ...env, PORT: String(config.appPort), MOLT_SUPERVISED: '1', MOLT_DATA_DIR: config.dataDir, MOLT_APP_DIR: config.appDir }),
+    // The app never sees molt's own secrets.
+    childEnv: () => ({ ...env, MOLT_ADMIN_TOKEN: undefined, TELEGRAM_BOT_TOKEN: undefined, PORT: String(config.appPort), MOLT_SUPERVISED: '1', MOLT_DATA_DIR: config.dataDir, MOLT_APP_DIR: config.appDir }),
   });
 
   // Traffic (issue 4): the supervisor owns MOLT_PORT; the app listens on PORT=config.appPort behind it.

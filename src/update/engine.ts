@@ -14,9 +14,8 @@ import { readJournal, writeJournal, type Journal } from './journal.js';
 import { pendingSteps, planSteps, type PlanKind } from './plan.js';
 import { assertRef, assertSha } from './refs.js';
 import { acquireUpdateLock } from './update-lock.js';
-import { assertDiskSpace, missingDownMigration } from './preflight.js';
-import { readManifest, resolveSqlitePaths } from './release-artifacts.js';
-import { readSchemaVersion } from './schema-version.js';
+import { assertDiskSpace, planRollback } from './preflight.js';
+import { resolveSqlitePaths } from './release-artifacts.js';
 import { recover, type RecoveryResult } from './recovery.js';
 
 const TRIGGERS: Trigger[] = ['app', 'web', 'telegram', 'cli', 'auto', 'recovery', 'probation', 'crash_loop'];
@@ -128,20 +127,7 @@ export class Engine implements UpdateEngine {
         return this.p.git.resolve(this.p.config.remote, sha).catch(() => Promise.reject(err));
       });
       if (toSha === fromSha) throw new MoltError('MOLT_E_SAME_RELEASE', `already running ${toSha.slice(0, 12)}: nothing to roll back`);
-      const targetSchema = this.p.store.release(toSha)?.schemaVersion ?? null;
-      const dbSchema = readSchemaVersion(this.sqlite[0]);
-      let plan: PlanKind = 'rollback';
-      if (targetSchema !== null && dbSchema !== null && dbSchema > targetSchema) {
-        const missing = await missingDownMigration(this.p, targetSchema);
-        if (missing && !cmd.force) {
-          throw new MoltError('MOLT_E_DOWN_MIGRATION_MISSING', `cannot roll back to ${toSha.slice(0, 12)} without losing data: missing ${missing} (database schema ${dbSchema}, release schema ${targetSchema}). Add the down migration, or force to restore that release's backup and discard newer data.`, { context: { missing, dbSchema, targetSchema } });
-        }
-        if (missing) {
-          const m = await readManifest(this.p.config.dataDir, toSha);
-          if (!m?.sqlite.some((s) => s.existed)) throw new MoltError('MOLT_E_NOT_FOUND', `release ${toSha.slice(0, 12)} has no data backup to force the rollback with (missing ${missing})`);
-          plan = 'rollback_forced';
-        }
-      }
+      const { plan, targetSchema } = await planRollback(this.p, this.sqlite, toSha, cmd.force === true);
       return { kind: 'rollback', plan, trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, force: cmd.force, targetSchema };
     });
   }

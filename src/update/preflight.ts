@@ -2,7 +2,9 @@ import { statfs, readdir } from 'node:fs/promises';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { MoltError } from '../core/errors.js';
-import { dirSize, protectedNames } from './release-artifacts.js';
+import { dirSize, protectedNames, readManifest } from './release-artifacts.js';
+import { readSchemaVersion } from './schema-version.js';
+import type { PlanKind } from './plan.js';
 import type { Ports } from './context.js';
 import { splitCommand } from './exec-port.js';
 
@@ -41,4 +43,22 @@ export async function missingDownMigration(p: Ports, targetSchema: number): Prom
   const last = r.outputTail.filter((l) => l.trim()).slice(-1)[0] ?? `a down migration to schema ${targetSchema}`;
   if (r.exitCode === 3) return last.trim();
   throw new MoltError('MOLT_E_MIGRATE', `\`${cmd.join(' ')}\` exited with ${r.exitCode}: ${last}`, { context: { outputTail: r.outputTail } });
+}
+
+/**
+ * A rollback across a schema change needs down migrations (run with the newer code) or, when forced, the target
+ * release's own data backup. Refuses before anything changed when neither is possible.
+ */
+export async function planRollback(p: Ports, sqlite: string[], toSha: string, force: boolean): Promise<{ plan: PlanKind; targetSchema: number | null }> {
+  const targetSchema = p.store.release(toSha)?.schemaVersion ?? null;
+  const dbSchema = readSchemaVersion(sqlite[0]);
+  if (targetSchema === null || dbSchema === null || dbSchema <= targetSchema) return { plan: 'rollback', targetSchema };
+  const missing = await missingDownMigration(p, targetSchema);
+  if (!missing) return { plan: 'rollback', targetSchema };
+  if (!force) {
+    throw new MoltError('MOLT_E_DOWN_MIGRATION_MISSING', `cannot roll back to ${toSha.slice(0, 12)} without losing data: missing ${missing} (database schema ${dbSchema}, release schema ${targetSchema}). Add the down migration, or force to restore that release's backup and discard newer data.`, { context: { missing, dbSchema, targetSchema } });
+  }
+  const m = await readManifest(p.config.dataDir, toSha);
+  if (!m?.sqlite.some((s) => s.existed)) throw new MoltError('MOLT_E_NOT_FOUND', `release ${toSha.slice(0, 12)} has no data backup to force the rollback with (missing ${missing})`);
+  return { plan: 'rollback_forced', targetSchema };
 }

@@ -203,3 +203,21 @@ test('plugin routes run under the console auth: pages redirect to login, form po
   assert.match(body.actor, /^web:[0-9a-f]{8}$/);
   assert.equal(body.body.note, 'x');
 });
+
+test('in demo mode the Update page offers demo releases and its form publishes one', async (t) => {
+  const published: string[] = [];
+  const h = await startHarness(t, { demo: async (kind) => (published.push(kind), { sha: 'f'.repeat(40), subject: `demo ${kind}` }) });
+  const jar = new Jar();
+  await login(h, jar);
+  const page = await req(h, jar, '/update');
+  const html = await page.text();
+  assert.match(html, /id="demo-broken"/);
+  const csrf = /name="csrf-token" content="([^"]+)"/.exec(html)![1];
+  const res = await req(h, jar, '/ui/demo-release', form({ _csrf: csrf, kind: 'broken' }));
+  assert.equal(res.status, 303);
+  assert.deepEqual(published, ['broken']);
+  const api = await h.api('/api/demo/release', { method: 'POST', body: '{}' });
+  assert.equal(api.status, 201);
+  assert.deepEqual(published, ['broken', 'good']);
+  assert.ok(h.records.some((r) => r.event === 'demo_release_published' && r.broken === true));
+});

@@ -62,12 +62,17 @@ test('an admin logs in, sees the pending commit, updates to it, watches it land 
   assert.match((await page.locator('#op-title').textContent()) ?? '', /Rollback #\d+/);
   assert.equal(head(live.f), v1);
 
+  await page.goto(`${live.adminUrl}/logs`);
+  await page.locator('#log-view .log.app', { hasText: 'release v1 listening' }).first().waitFor({ timeout: 10_000 });
+  assert.ok((await page.locator('#log-view .log.supervisor', { hasText: 'update_succeeded' }).count()) >= 1);
+  await page.screenshot({ path: join(shots, '06-logs.png') });
+
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto(`${live.adminUrl}/history`);
   // Evaluated in the page (string form: the test build has no DOM typings).
   const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
   assert.ok(overflow <= 0, `History overflows a phone screen by ${overflow}px`);
-  await page.screenshot({ path: join(shots, '06-history-phone.png'), fullPage: true });
+  await page.screenshot({ path: join(shots, '07-history-phone.png'), fullPage: true });
   const hist = (await (await fetch(`${live.adminUrl}/api/history`, { headers: { authorization: `Bearer ${LIVE_TOKEN}` } })).json()) as { kind: string; actor: string }[];
   assert.deepEqual(hist.map((r) => r.kind), ['rollback', 'update']);
   assert.ok(hist.every((r) => /^web:[0-9a-f]{8}$/.test(r.actor)), JSON.stringify(hist.map((r) => r.actor)));

@@ -45,4 +45,5 @@ test('end to end through a real supervisor: the app exits 10 and molt picks up t
   assert.equal(exited.exitCode, 10);
   const requested = await m.waitFor('update_requested');
   assert.deepEqual({ trigger: requested.trigger, ref: requested.ref, actor: requested.actor, reason: requested.reason }, { trigger: 'app', ref: 'main', actor: 'app-user', reason: 'new version' });
+  await m.stop(); // before the temp dir is removed (after-hooks run in registration order)
 });

@@ -21,7 +21,10 @@ function get(port: number, path = '/'): Promise<{ status: number; body: string; 
   });
 }
 
+// after-hooks run in registration order: stop molt first, then remove its temp dir
 async function molt(t: { after(fn: () => unknown): void }, env: Record<string, string> = {}): Promise<{ m: MoltProcess; port: number; appPort: number; dir: string }> {
+  const stops: (() => Promise<void>)[] = [];
+  t.after(() => Promise.all(stops.map((f) => f())));
   const dir = await tempDir(t);
   const port = await freePort();
   const appPort = await freePort();
@@ -29,7 +32,7 @@ async function molt(t: { after(fn: () => unknown): void }, env: Record<string, s
     MOLT_PORT: String(port), MOLT_APP_PORT: String(appPort), MOLT_ADMIN_PORT: '0', MOLT_DATA_DIR: join(dir, 'data'), MOLT_APP_DIR: dir, MOLT_TINI: 'off',
     MOLT_BACKOFF_INITIAL: '600ms', MOLT_HEALTH_INTERVAL: '50ms', MOLT_HEALTH_SUCCESSES: '2', MOLT_STOP_TIMEOUT: '5s', ...env,
   });
-  t.after(() => m.stop());
+  stops.push(() => m.stop());
   return { m, port, appPort, dir };
 }
 

@@ -11,11 +11,12 @@ const versionOf = (body: string) => /"version":"([^"]+)"/.exec(body)?.[1] ?? nul
 const at = (r: Record<string, unknown>) => Date.parse(String(r.time));
 
 async function running(t: { after(fn: () => unknown): void }): Promise<{ f: UpdateFixture; m: MoltProcess }> {
+  let m: MoltProcess | undefined;
+  t.after(() => m?.stop()); // registered before the temp dir, so molt stops before its files are removed
   const f = await createUpdateFixture(await tempDir(t));
-  const m = startMolt(['run'], f.env);
-  t.after(() => m.stop());
+  m = startMolt(['run'], f.env);
   await m.waitFor('traffic_released', 30_000);
-  return { f, m };
+  return { f, m: m! };
 }
 
 function classify(r: LoadResult) {

@@ -46,7 +46,7 @@ export async function runDoctor(env: NodeJS.ProcessEnv, opts: { timeoutMs: numbe
     try {
       emit(await check({ config, env, timeoutMs: opts.timeoutMs }));
     } catch (err) {
-      emit({ check: check.name || 'check', status: 'fail', detail: `the check itself failed: ${(err as Error).message}`, fix: 'report this as a molt bug' });
+      emit({ check: check.title, status: 'fail', detail: `the check itself failed: ${(err as Error).stack ?? String(err)}`, fix: 'report this as a molt bug' });
     }
   }
   return results;

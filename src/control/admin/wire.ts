@@ -7,6 +7,7 @@ import { resolveAdminToken } from './token.js';
 import { startAdminServer, type AdminServer } from './server.js';
 import type { AdminPlugin, StatusProviders, SupervisorView } from './types.js';
 import { registerMoltMetrics } from '../metrics.js';
+import { MoltError } from '../../core/errors.js';
 
 export interface AdminWiring {
   config: Pick<Config, 'adminHost' | 'adminPort' | 'adminToken' | 'dataDir' | 'demoDir'>;
@@ -56,7 +57,6 @@ export async function startAdmin(w: AdminWiring): Promise<AdminServer | null> {
     });
   } catch (err) {
     offMetrics();
-    const { MoltError } = await import('../../core/errors.js');
     throw new MoltError('MOLT_E_CONFIG', `MOLT_ADMIN_HOST=${w.config.adminHost} MOLT_ADMIN_PORT=${w.config.adminPort}: cannot listen (${(err as Error).message}); choose a free port or MOLT_ADMIN_PORT=0 to disable the console`, { cause: err });
   }
   if (tok.source !== 'env') {
