@@ -6,5 +6,6 @@ import { maintenance } from 'molt/sdk';
 const app = Fastify();
 if (process.env.MAINTENANCE === '1') await app.register(maintenance, { allow: ['/health'] });
 app.get('/', async () => ({ ok: true }));
+app.get('/health', async () => ({ ok: true }));
 await app.listen({ port: Number(process.env.PORT), host: '127.0.0.1' });
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -17,6 +17,12 @@ export interface MaintenanceWatcherOptions {
   pollMs?: number;
   /** Listen for `{ molt: 'maintenance', active, targetSha? }` from the supervisor (default true). */
   ipc?: boolean;
+  /**
+   * Ignore a lock that already exists at start() until it has gone once. Under molt that lock is the journal of the
+   * update that started this very process (the front already covers the downtime), and honouring it would answer
+   * 503 after the health gate passed until the engine commits. Default: true when supervised (MOLT_SUPERVISED=1).
+   */
+  ignoreInitialLock?: boolean;
 }
 
 function pickSha(value: unknown): string | undefined {
@@ -41,6 +47,7 @@ export class MaintenanceWatcher {
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private again = false;
+  private ignoring = false;
   private readonly lockPath: string;
   private readonly onMessage = (msg: unknown) => {
     if (typeof msg !== 'object' || msg === null || (msg as { molt?: unknown }).molt !== 'maintenance') return;
@@ -65,7 +72,8 @@ export class MaintenanceWatcher {
   /** Reads the current state once (synchronously, so the first request already sees it) and starts watching. */
   start(): this {
     mkdirSync(this.opts.dataDir, { recursive: true });
-    this.fileActive = existsSync(this.lockPath);
+    this.ignoring = (this.opts.ignoreInitialLock ?? process.env.MOLT_SUPERVISED === '1') && existsSync(this.lockPath);
+    this.fileActive = !this.ignoring && existsSync(this.lockPath);
     this.watcher = watch(this.opts.dataDir, { persistent: false }, (_event, name) => {
       if (!name || name === LOCK_FILE || name.startsWith(`.${LOCK_FILE}`)) void this.refresh();
     });
@@ -88,7 +96,7 @@ export class MaintenanceWatcher {
         this.again = false;
         try {
           const text = await readFile(this.lockPath, 'utf8');
-          this.fileActive = true;
+          this.fileActive = !this.ignoring;
           try {
             this.fileSha = pickSha(JSON.parse(text));
           } catch {
@@ -96,6 +104,7 @@ export class MaintenanceWatcher {
           }
         } catch (err) {
           if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+            this.ignoring = false;
             this.fileActive = false;
             this.fileSha = undefined;
           }

@@ -1,4 +1,4 @@
-import { cp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, cp, link, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fsyncDir } from '../core/atomic-write.js';
 import { sha256Text } from '../artifacts/sha256.js';
@@ -75,4 +75,35 @@ export async function pruneTrees(dataDir: string, keep: Set<string>): Promise<st
     removed.push(n);
   }
   return removed;
+}
+
+/** Hard-link copy of a tree (files linked, symlinks recreated); plain copies where links are impossible (EXDEV). */
+async function linkTree(src: string, dst: string): Promise<void> {
+  await mkdir(dst, { recursive: true });
+  for (const e of await readdir(src, { withFileTypes: true })) {
+    const from = join(src, e.name);
+    const to = join(dst, e.name);
+    if (e.isDirectory()) await linkTree(from, to);
+    else if (e.isSymbolicLink()) await symlink(await readlink(from), to);
+    else await link(from, to).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EXDEV' && err.code !== 'EPERM') throw err;
+      await copyFile(from, to);
+    });
+  }
+}
+
+/**
+ * Keeps a copy of the committed release's live tree under its hash, so a container re-created from the image can get
+ * the release back without the network. Hard links: no extra space, and npm replaces files rather than editing them.
+ */
+export async function keepLiveTree(appDir: string, dataDir: string, hash: string): Promise<boolean> {
+  const live = join(appDir, 'node_modules');
+  if (!(await exists(live)) || (await hasStoredTree(dataDir, hash))) return false;
+  const dst = join(storeDir(dataDir, hash), 'node_modules');
+  const tmp = `${dst}.partial`;
+  await rm(tmp, { recursive: true, force: true });
+  await linkTree(live, tmp);
+  await rename(tmp, dst);
+  await fsyncDir(dirname(dst));
+  return true;
 }

@@ -114,6 +114,11 @@ export class Engine implements UpdateEngine {
       await this.p.git.fetch(this.p.config.remote, this.abort.signal);
       const toSha = await this.p.git.resolve(this.p.config.remote, wanted);
       if (toSha === fromSha && !cmd.force) throw new MoltError('MOLT_E_SAME_RELEASE', `already running ${toSha.slice(0, 12)}: nothing to update (force re-applies it)`, { context: { sha: toSha } });
+      // an "update" to an older committed release is a rollback: down migrations first, never old code on a newer schema
+      if (this.p.store.release(toSha) && toSha !== fromSha && (await this.p.git.isAncestor(toSha, fromSha))) {
+        const { plan, targetSchema } = await planRollback(this.p, this.sqlite, toSha, false);
+        return { kind: 'rollback', plan, trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, targetSchema };
+      }
       return { kind: 'update', plan: 'update', trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, force: cmd.force };
     });
   }

@@ -2,7 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { MoltError } from '../core/errors.js';
 import { archiveRelease, pruneReleases, restoreCode, restoreData } from './release-artifacts.js';
-import { hasStoredTree, installedHash, parkTree, pruneTrees, unparkTree } from './deps.js';
+import { hasStoredTree, installedHash, keepLiveTree, parkTree, pruneTrees, unparkTree } from './deps.js';
 import { readSchemaVersion } from './schema-version.js';
 import { gate } from './steps-forward.js';
 import { toHistorySteps } from './history-steps.js';
@@ -24,6 +24,8 @@ export const commit: StepExecutor = async (ctx) => {
   }
   const now = new Date(p.clock.now()).toISOString();
   await archiveRelease({ appDir, dataDir, sha: j.toSha, sqlite, withData: false, now: () => new Date(p.clock.now()) });
+  const liveHash = (await installedHash(appDir)) ?? j.deps?.toHash;
+  if (liveHash) await keepLiveTree(appDir, dataDir, liveHash);
   const schemaVersion = readSchemaVersion(sqlite[0]);
   p.store.commitRelease({ sha: j.toSha, subject: j.toSubject, committedAt: now, schemaVersion, depsHash: j.deps?.toHash ?? (await installedHash(appDir)) });
   if (j.kind === 'rollback' && j.fromSha && j.fromSha !== j.toSha) p.store.pin(j.fromSha, `rolled back to ${j.toSha.slice(0, 12)} (${j.trigger} by ${j.actor})`, j.actor, now);

@@ -90,3 +90,17 @@ test('the supervisor can switch maintenance on and off over IPC', async (t) => {
   child.send({ molt: 'maintenance', active: false });
   await eventually(async () => (await status(port, '/')).status === 200, 2000, 'maintenance off via IPC');
 });
+
+test('under molt, the lock of the update that started the app is ignored until it is gone; a later lock counts', async (t) => {
+  const dir = await tempDir(t);
+  await writeFile(join(dir, 'UPDATE_LOCK.json'), '{"toSha":"1111111"}');
+  const w = new MaintenanceWatcher({ dataDir: dir, pollMs: 600_000, ipc: false, ignoreInitialLock: true }).start();
+  t.after(() => w.close());
+  await w.refresh();
+  assert.equal(w.active, false, 'the journal of our own update does not switch us to maintenance');
+  await rm(join(dir, 'UPDATE_LOCK.json'));
+  await eventually(async () => (await w.refresh(), true), 1000);
+  await writeFile(join(dir, 'UPDATE_LOCK.json'), '{"toSha":"2222222"}');
+  await eventually(() => w.active, 2000, 'a new lock counts');
+  assert.equal(w.snapshot().targetSha, '2222222');
+});

@@ -68,7 +68,7 @@ test('a container re-created from the original image gets the last committed rel
   await cp(image, f.app, { recursive: true, verbatimSymlinks: true });
   assert.equal(head(f), v1);
   git(f.app, 'remote', 'set-url', 'origin', join(f.root, 'offline.git')); // no network
-  molt = startMolt(['run'], f.env);
+  molt = startMolt(['run'], { ...f.env, MOLT_INSTALL_CMD: 'false' }); // an install would fail: the kept tree must be used
   const rec = await molt.waitFor('reapply_release', 20_000);
   assert.equal(rec.lastGood, v2);
   await molt.waitFor('update_succeeded', 60_000);
@@ -77,6 +77,7 @@ test('a container re-created from the original image gets the last committed rel
   assert.deepEqual(await eventually(() => appVersion(f.appPort), 20_000, 'v2 up').then((v) => [v.version, v.dep]), ['v2', '2.0.0']);
   assert.equal(molt.events('app_started').length, 1, 'the image tree was never started');
   assert.deepEqual(notes(f.db), ['one', 'two', 'three']);
+  assert.ok(molt.events('install_skipped').some((r) => r.reused === true), 'dependency tree renamed in, no install');
   const rows = history(f.env);
   assert.equal(rows[0].trigger, 'recovery');
   assert.equal(rows[0].outcome, 'succeeded');

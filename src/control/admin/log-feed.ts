@@ -1,6 +1,7 @@
 import type { EventBus, MoltEvent } from '../../core/events.js';
 import type { LogLine } from '../../supervisor/supervisor.js';
 import { RingBuffer } from '../../supervisor/ring-buffer.js';
+import { redactText } from '../../core/logger.js';
 import type { SupervisorView } from './types.js';
 
 // Supervisor-side lines are derived from lifecycle events (the same facts as its pino records, one line each).
@@ -24,8 +25,12 @@ export class LogFeed {
 
   constructor(private readonly supervisor: SupervisorView, events: EventBus) {
     this.off = events.onAny((e) => {
-      if (e.type === 'log_line') return this.fanout({ time: e.time, source: e.source, stream: e.stream, line: e.line });
-      const line: LogLine = { time: e.time, source: 'supervisor', stream: e.type === 'alert' || e.type === 'rollback_failed' ? 'stderr' : 'stdout', line: describeEvent(e) };
+      if (e.type === 'log_line') {
+        const line: LogLine = { time: e.time, source: e.source, stream: e.stream, line: e.line };
+        if (e.source === 'supervisor') this.own.push(line); // app lines are kept by the supervisor's ring buffer
+        return this.fanout(line);
+      }
+      const line: LogLine = { time: e.time, source: 'supervisor', stream: e.type === 'alert' || e.type === 'rollback_failed' ? 'stderr' : 'stdout', line: redactText(describeEvent(e)) };
       this.own.push(line);
       this.fanout(line);
     });
