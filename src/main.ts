@@ -11,6 +11,7 @@ import { planPid1, reexecUnderTini } from './supervisor/pid1.js';
 import { TrafficFront } from './traffic/front.js';
 import { bindRestartGate } from './traffic/restart-gate.js';
 import { loadHoldingPage } from './traffic/holding-file.js';
+import { cachedEstimate } from './traffic/estimate.js';
 import { isMoltError } from './core/errors.js';
 import { createMetricsRegistry } from './control/metrics.js';
 import { startAdmin } from './control/admin/wire.js';
@@ -18,7 +19,6 @@ import type { AdminServer } from './control/admin/server.js';
 import { wireUpdateEngine } from './update/wire.js';
 import { ProbationController } from './probation/controller.js';
 import { startAutoUpdater } from './auto/start.js';
-import { createTelegramBot } from './control/telegram/bot.js';
 import { wireBackups } from './backup/wire.js';
 
 export interface RunOptions {
@@ -81,8 +81,9 @@ export async function runSupervisor(opts: RunOptions, env: NodeJS.ProcessEnv = p
 
   // Traffic (issue 4): the supervisor owns MOLT_PORT; the app listens on PORT=config.appPort behind it.
   // `traffic` is the TrafficControl the update engine holds/releases/drains/observes (pass it to the engine).
-  // estimateSeconds: the history module should replace the constant with the median of recent update durations.
-  const traffic = new TrafficFront({ port: config.port, appPort: config.appPort, logger, events, customHtml: holdingHtml, estimateSeconds: () => 30 });
+  // estimateSeconds (Retry-After, "usually takes ~N s"): median of recent update durations, attached once the engine exists.
+  const estimate = cachedEstimate();
+  const traffic = new TrafficFront({ port: config.port, appPort: config.appPort, logger, events, customHtml: holdingHtml, estimateSeconds: estimate.estimate });
   try {
     await traffic.listen();
   } catch (err) {
@@ -99,6 +100,7 @@ export async function runSupervisor(opts: RunOptions, env: NodeJS.ProcessEnv = p
 
   // Update engine (issue 3): exit-10 handler, probation crash-loop rollback; recovery runs before the app starts.
   const engine = wireUpdateEngine({ config, logger, events, traffic, supervisor, env });
+  estimate.attach(() => engine.history(20));
 
   // Probation analysis (issue 10): after each committed update, watch error rate, p95 and health for MOLT_PROBATION;
   // a breach rolls back through the engine. Its status() is the console's `probation` status provider.
@@ -151,8 +153,9 @@ export async function runSupervisor(opts: RunOptions, env: NodeJS.ProcessEnv = p
   logger.info({ event: 'supervisor_started', pid: process.pid, appDir: config.appDir, dataDir: config.dataDir, port: config.port }, 'molt supervisor started');
   // Telegram bot (issue 6): notifications + admin commands, off when TELEGRAM_BOT_TOKEN is unset. Started before
   // recovery so a recovery after restart is announced; it never blocks startup when Telegram is unreachable.
+  // Loaded only when configured: telegraf costs ~17 MB of RSS that a bot-less supervisor should not carry.
   const telegram = config.telegramToken
-    ? createTelegramBot({ config, logger, events, engine, clock: systemClock, app: { status: () => supervisor.status(), recentLogs: (n) => supervisor.logs.toArray(n) } })
+    ? (await import('./control/telegram/bot.js')).createTelegramBot({ config, logger, events, engine, clock: systemClock, app: { status: () => supervisor.status(), recentLogs: (n) => supervisor.logs.toArray(n) } })
     : null;
   telegram?.start();
 

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import type { CliCommand } from './command.js';
-import { runSupervisor } from '../../main.js';
 import { EXIT_CONFIG } from '../../config/load.js';
 
 const FLAG_TO_ENV: Record<string, string> = {
@@ -37,6 +36,8 @@ export const runCommand: CliCommand = {
     }
     const overrides: Record<string, string | undefined> = {};
     for (const [flag, name] of Object.entries(FLAG_TO_ENV)) if (typeof values[flag] === 'string') overrides[name] = values[flag] as string;
+    // Loaded here, not at import: `molt status` and friends must not pay for the whole supervisor.
+    const { runSupervisor } = await import('../../main.js');
     return runSupervisor({ command, overrides, selfArgv: process.argv.slice(1) }, env);
   },
 };
