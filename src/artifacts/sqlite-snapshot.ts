@@ -55,9 +55,11 @@ async function fsyncFile(path: string): Promise<void> {
  */
 export function backupPacer(stepPages = 100): (p: { totalPages: number; remainingPages: number }) => number {
   let last = Infinity;
+  let steps = 0;
   let restarted = false;
   return ({ totalPages, remainingPages }) => {
-    if (remainingPages > last) restarted = true;
+    // A step that did not reduce what is left means SQLite started over (the file need not have grown).
+    if (remainingPages >= last || ++steps > totalPages / stepPages + 10) restarted = true;
     last = remainingPages;
     return restarted ? totalPages : stepPages;
   };

@@ -43,11 +43,12 @@ export interface TrafficFrontOptions {
 }
 
 /**
- * The supervisor's side of the public port: a lean HTTP proxy to the app while released, the holding page while held.
+ * The supervisor's side of the public port: forwards to the app while released (TCP splice with llhttp boundary
+ * parsing, see splice.ts; full HTTP proxy as fallback), answers the holding page while held.
  * INVARIANTS:
- * - a request is routed when it arrives: held → holding page, released → app; nothing is queued;
- * - `inFlight` counts requests forwarded to the app and not yet closed; drain() resolves when it reaches 0;
- * - release() starts a fresh upstream pool, so no keep-alive socket of a stopped app is ever reused;
+ * - a request is routed when it starts: held → holding page, released → app; nothing is queued;
+ * - `inFlight` counts requests forwarded to the app and not yet answered/closed; drain() resolves when it reaches 0;
+ * - no keep-alive connection outlives its app: spliced connections reconnect per app, the fallback pool is renewed on release();
  * - if the app refuses or closes a connection before answering, the client gets the holding page, never a 502.
  */
 export class TrafficFront implements TrafficControl {

@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MoltError, isMoltError, toMoltError } from '../core/errors.js';
+import { MoltError, toMoltError } from '../core/errors.js';
 import { noTraffic } from '../traffic/api.js';
 import { HistoryStore } from '../store/history-db.js';
 import { REQUEST_FILE, type UpdateRequest } from '../supervisor/update-request.js';
@@ -154,7 +154,8 @@ export class Engine implements UpdateEngine {
     } catch (err) {
       await release?.();
       const e = toMoltError(err);
-      if (!isMoltError(e, 'MOLT_E_UPDATE_IN_PROGRESS')) {
+      // "nothing to do", "busy" and "stopping" are not events worth a history row (pollers would flood it)
+      if (!['MOLT_E_UPDATE_IN_PROGRESS', 'MOLT_E_SAME_RELEASE', 'MOLT_E_ABORTED'].includes(e.code)) {
         const now = new Date(this.p.clock.now()).toISOString();
         const id = this.p.store.insertOperation({ kind, trigger: TRIGGERS.includes(cmd.trigger) ? cmd.trigger : 'cli', actor: String(cmd.actor ?? '?').slice(0, 200), fromSha: null, toSha: null, fromSubject: null, toSubject: null, startedAt: now });
         this.p.store.updateOperation(id, { outcome: 'refused', finishedAt: now, error: operationError(e, 'preflight') });

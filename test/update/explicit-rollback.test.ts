@@ -71,3 +71,19 @@ test('molt refuses to start code older than the database schema ("database from 
   assert.equal(run.supervisor.currentChild(), undefined);
   assert.equal(await appVersion(f.appPort), null);
 });
+
+test('an update request naming an older committed release runs as a rollback with down migrations', async (t) => {
+  const f = await createUpdateFixture(await tempDir(t), { version: 'v1' }, { MOLT_MIGRATE_CMD: 'node migrate.mjs' });
+  const run = await startEngine(t, f);
+  await eventually(() => appVersion(f.appPort), 20_000, 'v1 up');
+  const v1 = head(f);
+  await f.release({ version: 'v2', migrations: [MIGRATIONS[0]] });
+  assert.equal((await (await run.engine.requestUpdate({ trigger: 'web', actor: 'admin' })).done).outcome, 'succeeded');
+  assert.equal(userVersion(f.db), 1);
+  const row = await (await run.engine.requestUpdate({ sha: v1, trigger: 'web', actor: 'admin' })).done;
+  assert.equal(row.kind, 'rollback');
+  assert.equal(row.outcome, 'succeeded', JSON.stringify(row.error));
+  assert.equal(row.steps.find((s) => s.step === 'migrate_down')?.status, 'done');
+  assert.equal(userVersion(f.db), 0);
+  assert.equal((await appVersion(f.appPort))?.version, 'v1');
+});
