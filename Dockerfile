@@ -34,12 +34,16 @@ ARG APP_REPO=""
 ARG APP_BRANCH=main
 COPY examples/app /tmp/example-app
 # Either clone APP_REPO (its remote is where updates come from) or commit the bundled example as the first release.
+# The bundled example gets a package.json + lockfile here (fastify and better-sqlite3 at molt's versions); `molt/sdk`
+# resolves through /node_modules/molt in the runtime image, so the app never vendors the SDK.
 RUN set -eux; \
     if [ -n "$APP_REPO" ]; then \
       git clone --branch "$APP_BRANCH" "$APP_REPO" /app; \
       printf 'node_modules/\ndata/\n' >> /app/.git/info/exclude; \
     else \
       cp -a /tmp/example-app /app; \
+      node -e 'const m=require("/opt/molt/package.json").dependencies;require("fs").writeFileSync("/app/package.json",JSON.stringify({name:"molt-example-app",private:true,type:"module",dependencies:{fastify:m.fastify,"better-sqlite3":m["better-sqlite3"]}},null,2)+"\n")'; \
+      (cd /app && npm install --package-lock-only --no-audit --no-fund); \
       git -C /app init -q -b "$APP_BRANCH"; \
       printf 'node_modules/\ndata/\n' >> /app/.git/info/exclude; \
       git -C /app add -A; \
@@ -68,6 +72,7 @@ COPY --chmod=0755 entrypoint /usr/local/bin/molt-entrypoint
 ENV MOLT_APP_DIR=/app \
     MOLT_DATA_DIR=/app/data \
     MOLT_APP_CMD="node server.mjs" \
+    MOLT_SQLITE_PATHS=data/app.db \
     MOLT_PORT=3000 \
     MOLT_ADMIN_PORT=9000 \
     MOLT_HOME=/opt/molt \
