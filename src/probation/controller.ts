@@ -157,8 +157,8 @@ export class ProbationController {
     logger.error({ event: 'probation_rollback', id: run.id, fromSha: run.fromSha, toSha: run.toSha, kinds: action.reasons.map((r) => r.kind), reason, ...numbers(d) }, `rolling back ${short(run.toSha)}: ${reason}`);
     events.emit('alert', { kind: action.reasons[0].kind, severity: 'critical', message: `release ${short(run.toSha)} is rolled back to ${short(run.fromSha)}: ${reason}`, details: { ...d } });
     if (!run.fromSha) return this.rollbackDone(false, d, 'no previous release to roll back to');
-    // `details` is stored in the history row by engines that support it (HistoryRow.details).
-    const cmd: RollbackCommand & { details: ProbationDetails } = { sha: run.fromSha, trigger: 'probation', actor: 'probation', reason, details: d };
+    // The engine stores `reason` and `details` (the measured numbers) in the rollback's history row.
+    const cmd: RollbackCommand = { sha: run.fromSha, trigger: 'probation', actor: 'probation', reason, details: { ...d } };
     try {
       const { id, done } = await this.requestRollback(cmd);
       logger.info({ event: 'probation_rollback_requested', id: run.id, operationId: id, toSha: run.fromSha }, `rollback #${id} to ${short(run.fromSha)} started`);

@@ -73,6 +73,8 @@ export interface UpdateCommand {
   reason?: string;
   /** Re-apply even when the target equals the current release. */
   force?: boolean;
+  /** Measurements or context recorded in the history row's `details`. */
+  details?: Record<string, unknown>;
 }
 
 export interface RollbackCommand {
@@ -82,6 +84,8 @@ export interface RollbackCommand {
   /** Restore the target's backup even when a down migration is missing (discards newer data). */
   force?: boolean;
   reason?: string;
+  /** Measurements recorded in the history row's `details` (probation: error rate, p95, baseline, requests). */
+  details?: Record<string, unknown>;
 }
 
 export interface UpdateEngine {

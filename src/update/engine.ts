@@ -29,6 +29,9 @@ export interface OperationInit {
   toSha: string;
   force?: boolean;
   targetSchema?: number | null;
+  /** Why (admin text, probation verdict) and measured numbers; stored in the history row's `details`. */
+  reason?: string;
+  details?: Record<string, unknown>;
 }
 
 /**
@@ -138,7 +141,7 @@ export class Engine implements UpdateEngine {
   }
 
   /** Preflight under the lock; refusals are recorded (outcome `refused`) and leave nothing changed. */
-  private async guarded(cmd: { trigger: Trigger; actor: string }, kind: OperationKind, prepare: () => Promise<OperationInit>): Promise<{ id: number; done: Promise<HistoryRow> }> {
+  private async guarded(cmd: { trigger: Trigger; actor: string; reason?: string; details?: Record<string, unknown> }, kind: OperationKind, prepare: () => Promise<OperationInit>): Promise<{ id: number; done: Promise<HistoryRow> }> {
     if (this.abort.signal.aborted) throw new MoltError('MOLT_E_ABORTED', 'the supervisor is stopping: no new update or rollback starts now');
     if (this.active) throw new MoltError('MOLT_E_UPDATE_IN_PROGRESS', `update in progress: operation #${this.active.j.id} is running (${this.running()?.step})`);
     let release: (() => Promise<void>) | undefined;
@@ -147,7 +150,7 @@ export class Engine implements UpdateEngine {
       release = await acquireUpdateLock(this.p.config.dataDir, this.p.logger);
       if (this.active) throw new MoltError('MOLT_E_UPDATE_IN_PROGRESS', 'update in progress');
       if (await readJournal(this.p.config.dataDir)) throw new MoltError('MOLT_E_UPDATE_IN_PROGRESS', 'update in progress: an interrupted update awaits recovery (restart molt)');
-      const init = await prepare();
+      const init = { ...(await prepare()), reason: cmd.reason, details: cmd.details };
       await assertDiskSpace(this.p, this.sqlite);
       if (this.p.config.requireSigned) await this.verifySigned(init.toSha);
       return await this.begin(init, release);
@@ -179,6 +182,7 @@ export class Engine implements UpdateEngine {
     const commits = init.fromSha ? await git.log(init.fromSha, init.toSha, 50).catch(() => []) : [];
     const startedAt = new Date(clock.now()).toISOString();
     const id = store.insertOperation({ kind: init.kind, trigger: init.trigger, actor: init.actor, fromSha: init.fromSha, toSha: init.toSha, fromSubject: from?.subject ?? null, toSubject: to.subject, startedAt });
+    if (init.reason || init.details) store.updateOperation(id, { details: { ...(init.reason ? { reason: init.reason } : {}), ...(init.details ?? {}) } });
     const j: Journal = {
       version: 1, id, kind: init.kind, trigger: init.trigger, actor: init.actor, phase: 'forward', fromSha: init.fromSha, toSha: init.toSha,
       fromSubject: from?.subject ?? null, toSubject: to.subject, startedAt, attempts: 1, pid: process.pid, steps: pendingSteps(planSteps(init.plan)), undo: [],

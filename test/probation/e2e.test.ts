@@ -94,10 +94,14 @@ test('molt run rolls a release answering 500 to 30 % of its requests back to its
   assert.equal(back.toSha, v1);
   assert.equal(git.appHead(), v1);
   await eventually(async () => (await releaseHeader(port)) === 'v1', 20_000, 'v1 serving again');
-  const rows = (await getJson(adminPort, '/api/history')) as unknown as { trigger: string; kind: string; outcome: string; actor: string; fromSha: string; toSha: string }[];
+  const rows = (await getJson(adminPort, '/api/history')) as unknown as { trigger: string; kind: string; outcome: string; actor: string; fromSha: string; toSha: string; details?: { reason?: string; errorRate?: number; requests?: number } }[];
   const row = rows.find((r) => r.trigger === 'probation');
   assert.ok(row, 'the rollback is in history with trigger probation');
   assert.deepEqual([row.kind, row.actor, row.outcome, row.fromSha, row.toSha], ['rollback', 'probation', 'succeeded', v2, v1]);
+  // the measured numbers travel with the rollback into history
+  assert.match(String(row.details?.reason), /^probation: /);
+  assert.ok((row.details?.errorRate ?? 0) > 0.1, `recorded error rate ${row.details?.errorRate} is above the 10 % threshold`);
+  assert.ok((row.details?.requests ?? 0) >= 20, 'recorded request count meets the minimum');
 });
 
 test('molt run rolls back a release three times slower than its predecessor', async (t) => {
