@@ -94,6 +94,8 @@ async function runLocked(opts: MigrateOptions, table: string): Promise<MigrateRe
       throw new MoltError('MOLT_E_SCHEMA_FROM_FUTURE', `the database has migrations this code does not know (${unknown.join(', ')}): it was migrated by a newer release; roll the database back or deploy that release`, { context: { unknown } });
     }
     const applied = (await umzug.up()).map((m) => m.name);
+    // The engine reads PRAGMA user_version as the schema version of a release ("database from the future" check).
+    db.pragma(`user_version = ${executed.length + applied.length}`);
     db.exec('COMMIT');
     return { applied, alreadyApplied: executed.length };
   } catch (err) {

@@ -47,6 +47,8 @@ export interface OpContext {
   /** Absolute SQLite paths (MOLT_SQLITE_PATHS resolved). */
   sqlite: string[];
   save(): Promise<void>;
+  /** Runs before the final event, so listeners reading engine.current() see the release now running. */
+  settle(): Promise<void>;
 }
 
 export interface StepOutcome {

@@ -63,7 +63,7 @@ export class Engine implements UpdateEngine {
   }
 
   context(j: Journal): OpContext {
-    return { p: this.p, j, signal: this.abort.signal, sqlite: this.sqlite, save: () => writeJournal(this.p.config.dataDir, j) };
+    return { p: this.p, j, signal: this.abort.signal, sqlite: this.sqlite, save: () => writeJournal(this.p.config.dataDir, j), settle: () => this.refreshCurrent() };
   }
 
   /** Aborts the running operation (supervisor shutdown): its journal stays, the next start resumes it. */

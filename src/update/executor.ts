@@ -60,6 +60,7 @@ export async function execute(ctx: OpContext): Promise<HistoryRow> {
     }
     await removeJournal(p.config.dataDir);
     const durationMs = p.clock.now() - Date.parse(j.startedAt);
+    await ctx.settle();
     p.logger.info({ event: 'update_succeeded', opId: j.id, kind: j.kind, fromSha: j.fromSha, toSha: j.toSha, durationMs }, `now running ${j.toSha.slice(0, 12)}`);
     p.events.emit('update_succeeded', { id: j.id, kind: j.kind, fromSha: j.fromSha, toSha: j.toSha, durationMs });
     return p.store.getOperation(j.id)!;
@@ -94,6 +95,7 @@ export async function undo(ctx: OpContext, reason?: OperationError): Promise<His
   p.store.updateOperation(j.id, { outcome: 'rolled_back', finishedAt: now, steps: toHistorySteps(j), error: failure });
   await removeJournal(p.config.dataDir);
   const durationMs = p.clock.now() - Date.parse(j.startedAt);
+  await ctx.settle();
   p.logger.warn({ event: 'update_rolled_back', opId: j.id, fromSha: j.fromSha, toSha: j.toSha, failedStep: failure.step, code: failure.code, durationMs }, `rolled back to ${j.fromSha?.slice(0, 12)}`);
   p.events.emit('update_rolled_back', { id: j.id, kind: j.kind, fromSha: j.fromSha, toSha: j.toSha, failedStep: failure.step ?? 'unknown', error: failure, durationMs });
   return p.store.getOperation(j.id)!;

@@ -27,6 +27,7 @@ test('two processes migrating the same database at once: one waits, each migrati
   t.after(() => db.close());
   assert.equal((db.prepare('SELECT COUNT(*) AS n FROM runs').get() as { n: number }).n, 1, 'the slow migration ran once');
   assert.deepEqual((db.prepare('SELECT name FROM molt_migrations ORDER BY rowid').all() as { name: string }[]).map((r) => r.name), ['0001-items', '0002-runs']);
+  assert.equal(db.pragma('user_version', { simple: true }), 2, 'the schema version the engine reads is the number of applied migrations');
 });
 
 test('a failing migration exits 12 and leaves the database file byte-identical, including migrations applied before it in the same run', async (t) => {
