@@ -151,6 +151,7 @@ export class BackupService {
     }
     return this.exclusive('a backup', async () => {
       const { config: c, logger, events, clock } = this.d;
+      const startedAt = new Date(clock.now()).toISOString();
       let manifest: Manifest;
       try {
         const r = await writeBackup({ ...c, minFree: c.backupMinFree, trigger: o.trigger, actor: o.actor, clock });
@@ -158,6 +159,7 @@ export class BackupService {
         if (r.missingSqlite.length) logger.warn({ event: 'backup_sqlite_missing', paths: r.missingSqlite }, 'some MOLT_SQLITE_PATHS do not exist yet and were not backed up');
       } catch (err) {
         const e = toMoltError(err, 'MOLT_E_BACKUP');
+        this.record('backup', o, startedAt, 'failed', null, { code: e.code, message: e.message }, { ...e.context });
         logger.error({ event: 'backup_failed', code: e.code, error: e.message, ...e.context }, e.message);
         events.emit('alert', { kind: 'backup_failed', severity: 'critical', message: e.message, details: { code: e.code, ...e.context } });
         throw e;
@@ -165,11 +167,22 @@ export class BackupService {
       this.metrics.backupSucceeded(clock.now(), manifest.durationMs);
       logger.info({ event: 'backup_created', id: manifest.id, trigger: o.trigger, actor: o.actor, totalBytes: manifest.totalBytes, durationMs: manifest.durationMs, releaseSha: manifest.releaseSha }, `backup ${manifest.id} written`);
       events.emit('backup_created', { id: manifest.id, trigger: o.trigger, actor: o.actor, totalBytes: manifest.totalBytes, durationMs: manifest.durationMs, releaseSha: manifest.releaseSha });
+      this.record('backup', o, startedAt, 'succeeded', manifest.releaseSha, null, { backupId: manifest.id, totalBytes: manifest.totalBytes, durationMs: manifest.durationMs });
       const drill = this.drillSchedule.kind === 'after-backup' ? await this.runDrill(manifest.id) : null;
       const plan = await pruneBackups(c.backupDir, clock.now(), c.backupRetentionMs);
       if (plan.prune.length) logger.info({ event: 'backups_pruned', pruned: plan.prune, kept: plan.keep.length }, `pruned ${plan.prune.length} backups older than retention`);
       return { manifest, drill, pruned: plan.prune };
     }, waitMs);
+  }
+
+  // Backups and drills are history rows too (`molt history`, /api/history), next to updates and restores.
+  private record(kind: 'backup' | 'drill', o: { trigger: BackupTrigger; actor: string }, startedAt: string, outcome: 'succeeded' | 'failed', sha: string | null, error: { code: string; message: string } | null, details: Record<string, unknown>): void {
+    const trigger: Trigger = o.trigger === 'schedule' ? 'auto' : o.actor.startsWith('web') ? 'web' : 'cli';
+    try {
+      this.d.history?.({ kind, trigger, actor: o.actor, fromSha: null, toSha: sha, fromSubject: null, toSubject: null, outcome, startedAt, finishedAt: new Date(this.d.clock.now()).toISOString(), steps: [], error, details });
+    } catch (err) {
+      this.d.logger.warn({ event: 'history_write_failed', kind, error: (err as Error).message }, 'could not record the backup in history');
+    }
   }
 
   /** Restore drill of `id` (default: the newest backup). */
@@ -199,6 +212,8 @@ export class BackupService {
     }
     if (dir) await atomicWriteJson(join(dir, DRILL_FILE), result).catch((err: Error) => result.problems.push(`cannot record drill: ${err.message}`));
     this.metrics.drillFinished(result.ok);
+    this.record('drill', { trigger: 'schedule', actor: 'molt' }, result.checkedAt, result.ok ? 'succeeded' : 'failed', null,
+      result.ok ? null : { code: 'MOLT_E_DRILL_FAILED', message: result.problems.slice(0, 3).join('; ') }, { backupId: id, durationMs: result.durationMs, problems: result.problems });
     events.emit('restore_drill_finished', { id, ok: result.ok, problems: result.problems, durationMs: result.durationMs });
     if (result.ok) logger.info({ event: 'restore_drill_finished', id, ok: true, durationMs: result.durationMs }, `restore drill of ${id} passed`);
     else {

@@ -4,7 +4,7 @@
  */
 export type Trigger = 'app' | 'web' | 'telegram' | 'cli' | 'auto' | 'recovery' | 'probation' | 'crash_loop';
 export type Outcome = 'running' | 'succeeded' | 'rolled_back' | 'failed' | 'refused';
-export type OperationKind = 'update' | 'rollback' | 'recovery' | 'restore';
+export type OperationKind = 'update' | 'rollback' | 'recovery' | 'restore' | 'backup' | 'drill';
 
 export interface StepTiming {
   step: string;

@@ -21,7 +21,7 @@ import { recover, type RecoveryResult } from './recovery.js';
 const TRIGGERS: Trigger[] = ['app', 'web', 'telegram', 'cli', 'auto', 'recovery', 'probation', 'crash_loop'];
 
 export interface OperationInit {
-  kind: OperationKind;
+  kind: Extract<OperationKind, 'update' | 'rollback' | 'recovery' | 'restore'>;
   plan: PlanKind;
   trigger: Trigger;
   actor: string;

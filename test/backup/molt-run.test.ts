@@ -73,4 +73,11 @@ test('molt run takes scheduled backups with drills, serves them on the API and m
   assert.equal(history.actor, 'cli');
   assert.equal(history.outcome, 'succeeded');
   assert.equal(history.details?.backupId, created.id);
+  // the scheduled backup and its drill are history rows too
+  const res = await fetch(`${adminUrl}/api/history?limit=100`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  const rows = (await res.json()) as HistoryRow[];
+  const backupRow = rows.find((h) => h.kind === 'backup' && h.details?.backupId === created.id);
+  assert.ok(backupRow, 'the backup is in history');
+  assert.equal(backupRow.outcome, 'succeeded');
+  assert.ok(rows.some((h) => h.kind === 'drill' && h.details?.backupId === created.id && h.outcome === 'succeeded'), 'its restore drill is in history');
 });

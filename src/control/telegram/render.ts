@@ -30,7 +30,7 @@ export function clipHead(text: string, max: number): string {
   return text.length <= max ? text : `…${text.slice(text.length - max + 1)}`;
 }
 
-const KIND_TITLE: Record<string, string> = { update: 'Update', rollback: 'Rollback', recovery: 'Recovery', restore: 'Restore' };
+const KIND_TITLE: Record<string, string> = { update: 'Update', rollback: 'Rollback', recovery: 'Recovery', restore: 'Restore', backup: 'Backup', drill: 'Restore drill' };
 const STEP_ICON: Record<string, string> = { started: '⏳', done: '✅', skipped: '⏭', failed: '❌' };
 
 export function outputTail(error: OperationError): string {

@@ -1,6 +1,8 @@
 import { html, Raw, short, fmtTime, fmtMs } from './html.js';
 import type { HistoryRow } from '../../../update/api.js';
 
+export const KIND_TITLE: Record<string, string> = { update: 'Update', rollback: 'Rollback', recovery: 'Recovery', restore: 'Restore', backup: 'Backup', drill: 'Restore drill' };
+
 function duration(r: HistoryRow): string {
   if (!r.finishedAt) return 'running';
   return fmtMs(new Date(r.finishedAt).getTime() - new Date(r.startedAt).getTime());
@@ -25,7 +27,7 @@ export function historyDetailPage(r: HistoryRow, currentSha: string | null, csrf
   const targetSubject = own ? r.toSubject : r.fromSubject;
   const label = own ? 'Roll back to this release' : 'Roll back to the release before this one';
   const canRollBack = target !== null && r.outcome !== 'running';
-  return html`<h1>${r.kind === 'rollback' ? 'Rollback' : 'Update'} #${String(r.id)} <span class="badge ${outcomeClass(r.outcome)}">${r.outcome}</span></h1>
+  return html`<h1>${KIND_TITLE[r.kind] ?? 'Operation'} #${String(r.id)} <span class="badge ${outcomeClass(r.outcome)}">${r.outcome}</span></h1>
 <section class="card"><dl class="kv"><dt>From</dt><dd><code>${short(r.fromSha)}</code> ${r.fromSubject ?? ''}</dd><dt>To</dt><dd><code>${short(r.toSha)}</code> ${r.toSubject ?? ''}</dd>
 <dt>Trigger</dt><dd>${r.trigger}</dd><dt>Actor</dt><dd>${r.actor}</dd><dt>Started</dt><dd>${fmtTime(r.startedAt)}</dd><dt>Duration</dt><dd>${duration(r)}</dd></dl></section>
 <section class="card"><h2>Steps</h2><table class="steps"><thead><tr><th>Step</th><th>Status</th><th>Duration</th><th class="hide-sm">Detail</th></tr></thead><tbody>
