@@ -13,16 +13,8 @@ export interface ReleaseRecord {
   depsHash: string | null;
 }
 
-export interface NewOperation {
-  kind: OperationKind;
-  trigger: Trigger;
-  actor: string;
-  fromSha: string | null;
-  toSha: string | null;
-  fromSubject: string | null;
-  toSubject: string | null;
-  startedAt: string;
-}
+/** What a new history row starts with; outcome, steps and error are filled in as the operation runs. */
+export type NewOperation = Pick<HistoryRow, 'kind' | 'trigger' | 'actor' | 'fromSha' | 'toSha' | 'fromSubject' | 'toSubject' | 'startedAt'>;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS operations (
