@@ -10,6 +10,7 @@ import { execaSpawner, type AppCommand } from './supervisor/child-process.js';
 import { planPid1, reexecUnderTini } from './supervisor/pid1.js';
 import { TrafficFront } from './traffic/front.js';
 import { bindRestartGate } from './traffic/restart-gate.js';
+import { bindAppLink } from './traffic/handoff.js';
 import { loadHoldingPage } from './traffic/holding-file.js';
 import { cachedEstimate } from './traffic/estimate.js';
 import { isMoltError } from './core/errors.js';
@@ -83,7 +84,9 @@ export async function runSupervisor(opts: RunOptions, env: NodeJS.ProcessEnv = p
   // `traffic` is the TrafficControl the update engine holds/releases/drains/observes (pass it to the engine).
   // estimateSeconds (Retry-After, "usually takes ~N s"): median of recent update durations, attached once the engine exists.
   const estimate = cachedEstimate();
-  const traffic = new TrafficFront({ port: config.port, appPort: config.appPort, logger, events, customHtml: holdingHtml, estimateSeconds: estimate.estimate });
+  // IPC link to the app: maintenance on/off on hold/release, hand-off readiness, samples from handed-off connections.
+  const appLink = bindAppLink({ channel: supervisor, events, logger, mode: config.trafficMode }, () => traffic);
+  const traffic = new TrafficFront({ port: config.port, appPort: config.appPort, logger, events, customHtml: holdingHtml, estimateSeconds: estimate.estimate, handoff: config.trafficMode === 'handoff' ? appLink : undefined });
   try {
     await traffic.listen();
   } catch (err) {

@@ -35,6 +35,7 @@ export const VARS = {
 
   // traffic
   holdingPage: optStr('MOLT_HOLDING_PAGE', 'HTML file served instead of the built-in holding page.'),
+  trafficMode: oneOf(['splice', 'handoff'] as const)('MOLT_TRAFFIC_MODE', 'splice', 'How released connections reach the app: `splice` (molt forwards bytes, any app) or `handoff` (molt passes each connection to the app over IPC; needs an SDK app using `listen()`, falls back to splice otherwise).'),
 
   // admin / CLI
   adminHost: str('MOLT_ADMIN_HOST', '127.0.0.1', 'Admin console and API listen address. Non-loopback requires MOLT_ADMIN_TOKEN.'),

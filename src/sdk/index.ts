@@ -8,6 +8,7 @@ export { requestUpdate, type UpdateRequestInput, type RequestUpdateOptions, type
 export { migrate, type Migration, type MigrateOptions, type MigrateResult } from './migrate.js';
 export { ready } from './ready.js';
 export { listen, type ListenOptions, type Listenable } from './listen.js';
+export { acceptHandoff, stopHandoff, type HandoffServer, type HandoffOptions } from './handoff.js';
 export { moltEnv, type MoltEnvironment } from './env.js';
 export { EXIT } from '../supervisor/exit-codes.js';
 export { MoltError, isMoltError } from '../core/errors.js';

@@ -1,9 +1,12 @@
 import { moltEnv } from './env.js';
 import { ready as sendReady } from './ready.js';
+import { acceptHandoff, type HandoffServer } from './handoff.js';
 
 /** The part of a fastify instance (or anything alike) the helper needs. */
 export interface Listenable {
   listen(opts: { port: number; host: string }): Promise<string>;
+  /** The node:http server (fastify's `app.server`): needed to take connections molt hands off. */
+  server?: unknown;
 }
 
 export interface ListenOptions {
@@ -14,6 +17,11 @@ export interface ListenOptions {
   /** Call ready() once listening (default false: call it yourself after migrations and warm-up). */
   ready?: boolean;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Under molt: accept connections molt passes over IPC (used when MOLT_TRAFFIC_MODE=handoff; default true when the
+   * app has a `server`). Requests on them are measured here and reported to molt in batches for probation.
+   */
+  handoff?: boolean;
 }
 
 /**
@@ -30,6 +38,7 @@ export async function listen(app: Listenable, opts: ListenOptions = {}): Promise
     target = { port: opts.port ?? env.port ?? 3000, host: opts.host ?? '0.0.0.0' };
   }
   const address = await app.listen(target);
+  if (env.supervised && opts.handoff !== false && app.server) acceptHandoff(app.server as HandoffServer);
   if (opts.ready) sendReady();
   return address;
 }

@@ -5,6 +5,7 @@ import { MoltError } from '../core/errors.js';
 import { EXIT } from '../supervisor/exit-codes.js';
 import { REQUEST_FILE, updateRequestSchema, type UpdateRequest } from '../supervisor/update-request.js';
 import { moltEnv } from './env.js';
+import { stopHandoff } from './handoff.js';
 
 /** What the app asks for; all optional (no target = the tip of MOLT_BRANCH). */
 export interface UpdateRequestInput {
@@ -51,6 +52,7 @@ export async function requestUpdate(input: UpdateRequestInput = {}, opts: Reques
   await atomicWriteJson(path, parsed.data);
   const drained = new Promise<void>((resolve) => {
     setImmediate(() => {
+      stopHandoff(); // no new connections from molt while draining (MOLT_TRAFFIC_MODE=handoff)
       const timeout = new Promise<void>((r) => setTimeout(r, opts.drainTimeoutMs ?? 10_000).unref());
       const closing = Promise.resolve(opts.server?.close()).then(() => undefined, () => undefined);
       void Promise.race([closing, timeout]).then(() => {

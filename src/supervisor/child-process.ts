@@ -1,4 +1,5 @@
 import { StringDecoder } from 'node:string_decoder';
+import type { Socket } from 'node:net';
 import { execa } from 'execa';
 import { exitStatus } from './exit-codes.js';
 import { liveGroupMembers } from './process-group.js';
@@ -25,13 +26,20 @@ export interface ChildHandle {
   signalGroup(signal: NodeJS.Signals | 0): boolean;
   /** True while any process of the group is alive (zombies waiting for a reaper do not count). */
   groupAlive(): boolean;
+  /**
+   * Sends a message over the app's IPC channel, optionally passing a socket (the app receives it as the second
+   * argument of `process.on('message')`). False when the channel is closed (the app exited or never had one);
+   * then a passed socket is untouched and still the caller's. `sent` is called once the message left (or failed).
+   */
+  send(message: unknown, handle?: Socket, sent?: (err: Error | null) => void): boolean;
 }
 
 export interface SpawnOptions {
   cwd: string;
   env: Record<string, string | undefined>;
   onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
-  onMessage?: (message: unknown) => void;
+  /** A message from the app over IPC; `handle` is a socket the app passed back (connection hand-off). */
+  onMessage?: (message: unknown, handle?: unknown) => void;
   /** Copy child output to our stdout/stderr (default true), line by line so it never splits a log record. */
   passthrough?: boolean;
   /** Applied to each passed-through line (masks the supervisor's secrets). */
@@ -127,6 +135,15 @@ export const execaSpawner: Spawner = {
       exited,
       signalGroup: (signal) => pid > 0 && killGroup(pid, signal),
       groupAlive: () => pid > 0 && liveGroupMembers(pid).length > 0,
+      send: (message, handle, sent) => {
+        if (!sub.connected) return false;
+        try {
+          // Node's own ChildProcess.send: execa's sendMessage() cannot pass handles.
+          return sub.send(message as never, handle, {}, (err) => sent?.(err ?? null)) || true;
+        } catch {
+          return false;
+        }
+      },
     };
   },
 };

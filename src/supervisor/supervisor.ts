@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import type { Socket } from 'node:net';
 import { RingBuffer } from './ring-buffer.js';
 import { decideRestart, initialRestartState, type AppExit, type RestartState } from './restart-policy.js';
 import type { ChildHandle, ExitInfo } from './child-process.js';
@@ -36,6 +37,7 @@ export class Supervisor {
   private readonly updateAbort = new AbortController();
   private updateHandler: UpdateRequestHandler | undefined;
   private handlerRunning: Promise<void> | undefined;
+  private readonly appMessageListeners = new Set<(msg: unknown, handle: unknown, child: ChildHandle) => void>();
   private resolveDone!: (status: number) => void;
   readonly done: Promise<number> = new Promise((r) => (this.resolveDone = r));
 
@@ -83,6 +85,17 @@ export class Supervisor {
 
   currentChild(): ChildHandle | undefined {
     return this.child;
+  }
+
+  /** Sends a message (and optionally a socket) to the running app over IPC; false when no app channel is open. */
+  sendToApp(message: unknown, handle?: Socket, sent?: (err: Error | null) => void): boolean {
+    return this.child?.send(message, handle, sent) ?? false;
+  }
+
+  /** Subscribes to IPC messages from the app (traffic: hand-off announcements, samples). Returns an unsubscribe. */
+  onAppMessage(fn: (message: unknown, handle: unknown, child: ChildHandle) => void): () => void {
+    this.appMessageListeners.add(fn);
+    return () => this.appMessageListeners.delete(fn);
   }
 
   /** Forwards a non-terminating signal (HUP, QUIT, USR1, USR2) to the app's process group. */
@@ -150,7 +163,7 @@ export class Supervisor {
         this.logs.push(entry);
         deps.events.emit('log_line', entry);
       },
-      onMessage: (msg) => this.onMessage(child, msg),
+      onMessage: (msg, handle) => this.onMessage(child, msg, handle),
     });
     this.child = child;
     this.childSince = deps.clock.now();
@@ -170,10 +183,17 @@ export class Supervisor {
     return child;
   }
 
-  private onMessage(child: ChildHandle, msg: unknown): void {
+  private onMessage(child: ChildHandle, msg: unknown, handle?: unknown): void {
     if (typeof msg === 'object' && msg !== null && (msg as { molt?: string }).molt === 'ready') {
       this.deps.logger.info({ event: 'app_ready', pid: child.pid, via: 'ipc' }, 'app reported ready');
       this.deps.events.emit('app_ready', { pid: child.pid, via: 'ipc' });
+    }
+    for (const fn of this.appMessageListeners) {
+      try {
+        fn(msg, handle, child);
+      } catch (err) {
+        this.deps.logger.error({ event: 'listener_failed', type: 'app_message', error: String(err) }, 'app message listener threw');
+      }
     }
   }
 

@@ -5,7 +5,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../core/events.js';
 import { MoltError } from '../core/errors.js';
-import type { HoldInfo, RequestObserver, TrafficControl } from './api.js';
+import type { HoldInfo, RequestObserver, RequestSample, TrafficControl } from './api.js';
 import { renderHolding, type HoldingResponse } from './holding-page.js';
 import { forward, upstreamAgent } from './proxy.js';
 import { parserBinding, type ParserBinding } from './http-parser.js';
@@ -40,6 +40,11 @@ export interface TrafficFrontOptions {
   now?: () => number;
   /** `splice` (default when Node exposes llhttp): TCP splice with per-request parsing; `http`: full HTTP proxy. */
   mechanism?: 'splice' | 'http';
+  /**
+   * MOLT_TRAFFIC_MODE=handoff: while released, each new connection is offered to this port first (see handoff.ts);
+   * `pass` returns false when the app cannot take it now, and the connection is spliced as usual.
+   */
+  handoff?: { pass(socket: Socket): boolean };
 }
 
 /**
@@ -89,7 +94,8 @@ export class TrafficFront implements TrafficControl {
 
   /** Binds the public port; MOLT_E_CONFIG naming MOLT_PORT when it is taken. */
   async listen(): Promise<void> {
-    const server = createTcpServer({ allowHalfOpen: true, noDelay: true }, (s) => this.onConnection(s));
+    // pauseOnConnect: a connection handed to the app must not have had a byte read here
+    const server = createTcpServer({ allowHalfOpen: true, noDelay: true, pauseOnConnect: !!this.opts.handoff }, (s) => this.onConnection(s));
     await new Promise<void>((resolve, reject) => {
       server.once('error', (err: NodeJS.ErrnoException) =>
         reject(new MoltError('MOLT_E_CONFIG', `MOLT_PORT=${this.opts.port}: cannot listen (${err.code ?? err.message}): expected a free port`, { cause: err, context: { port: this.opts.port } })),
@@ -97,7 +103,7 @@ export class TrafficFront implements TrafficControl {
       server.listen({ port: this.opts.port, host: this.opts.host }, () => resolve());
     });
     this.server = server;
-    this.opts.logger.info({ event: 'traffic_listening', port: this.address(), appPort: this.opts.appPort, held: this.state.kind === 'held', mechanism: this.mechanism }, `public port ${this.address()} open`);
+    this.opts.logger.info({ event: 'traffic_listening', port: this.address(), appPort: this.opts.appPort, held: this.state.kind === 'held', mechanism: this.mechanism, mode: this.opts.handoff ? 'handoff' : 'splice' }, `public port ${this.address()} open`);
   }
 
   /** The bound public port (useful with port 0 in tests). */
@@ -173,7 +179,19 @@ export class TrafficFront implements TrafficControl {
     res.end(req.method === 'HEAD' ? undefined : h.body);
   }
 
+  /** Samples the app measured itself on handed-off connections (`{ molt: 'samples' }`), fed to observe(). */
+  ingestSamples(samples: readonly RequestSample[]): void {
+    for (const x of samples) this.notify(x);
+  }
+
   private onConnection(socket: Socket): void {
+    if (this.opts.handoff && this.state.kind === 'released' && this.opts.handoff.pass(socket)) return;
+    this.adopt(socket);
+  }
+
+  /** Serves a connection here (splice/holding page), never handing it off: also for connections the app gave back. */
+  adopt(socket: Socket): void {
+    if (this.opts.handoff) socket.resume();
     this.sockets.add(socket);
     socket.once('close', () => this.sockets.delete(socket));
     if (!this.binding) return void this.http.emit('connection', socket);
@@ -221,7 +239,10 @@ export class TrafficFront implements TrafficControl {
 
   private emitSample(status: number, started: number): void {
     if (this.observers.size === 0) return;
-    const sample = { time: this.now(), status, durationMs: performance.now() - started };
+    this.notify({ time: this.now(), status, durationMs: performance.now() - started });
+  }
+
+  private notify(sample: RequestSample): void {
     for (const fn of this.observers) {
       try {
         fn(sample);

@@ -50,9 +50,12 @@ test('records are JSON with a level label, time and name when stdout is not a te
   assert.match(String(rec.time), /^\d{4}-\d\d-\d\dT/);
 });
 
-test('MOLT_ADMIN_TOKEN and TELEGRAM_BOT_TOKEN never appear on molt stdout, even when the app prints them', async (t) => {
+test('MOLT_ADMIN_TOKEN and TELEGRAM_BOT_TOKEN are not given to the app and never appear on molt stdout, even when the app prints them', async (t) => {
   const { molt } = await superviseFixture(t, 'print-lines.mjs', {
-    PRINT_ENV: 'MOLT_ADMIN_TOKEN,TELEGRAM_BOT_TOKEN',
+    // the app does not inherit molt's secrets; it learns the same values another way and prints them
+    PRINT_ENV: 'MOLT_ADMIN_TOKEN,TELEGRAM_BOT_TOKEN,APP_COPY_OF_ADMIN,APP_COPY_OF_BOT',
+    APP_COPY_OF_ADMIN: ADMIN,
+    APP_COPY_OF_BOT: BOT,
     MOLT_ADMIN_TOKEN: ADMIN,
     TELEGRAM_BOT_TOKEN: BOT,
     TELEGRAM_CHAT_IDS: '1',
@@ -61,8 +64,10 @@ test('MOLT_ADMIN_TOKEN and TELEGRAM_BOT_TOKEN never appear on molt stdout, even 
   await molt.waitFor('app_started');
   const deadline = Date.now() + 15_000;
   while (!molt.appLines.some((l) => l.includes('print-lines: done')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  assert.ok(molt.appLines.includes('MOLT_ADMIN_TOKEN=<redacted>'), molt.appLines.join('\n'));
-  assert.ok(molt.appLines.includes('TELEGRAM_BOT_TOKEN=<redacted>'));
+  assert.ok(molt.appLines.includes('MOLT_ADMIN_TOKEN=undefined'), molt.appLines.join('\n'));
+  assert.ok(molt.appLines.includes('TELEGRAM_BOT_TOKEN=undefined'));
+  assert.ok(molt.appLines.includes('APP_COPY_OF_ADMIN=<redacted>'), molt.appLines.join('\n'));
+  assert.ok(molt.appLines.includes('APP_COPY_OF_BOT=<redacted>'));
   await molt.stop();
   const all = [...molt.appLines, ...molt.records.map((r) => JSON.stringify(r))].join('\n');
   assert.ok(!all.includes(ADMIN), 'admin token leaked');

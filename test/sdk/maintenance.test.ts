@@ -7,6 +7,7 @@ import Fastify from 'fastify';
 import { maintenance } from '../../src/sdk/maintenance.js';
 import { MaintenanceWatcher } from '../../src/sdk/maintenance-state.js';
 import { tempDir } from '../helpers/tmp.js';
+import { atomicWriteFile } from '../../src/core/atomic-write.js';
 import { eventually, freePort } from '../helpers/molt-process.js';
 import { fixture } from '../helpers/paths.js';
 
@@ -100,7 +101,8 @@ test('under molt, the lock of the update that started the app is ignored until i
   assert.equal(w.active, false, 'the journal of our own update does not switch us to maintenance');
   await rm(join(dir, 'UPDATE_LOCK.json'));
   await eventually(async () => (await w.refresh(), true), 1000);
-  await writeFile(join(dir, 'UPDATE_LOCK.json'), '{"toSha":"2222222"}');
-  await eventually(() => w.active, 2000, 'a new lock counts');
+  // written the way the engine writes its journal: tmp + fsync + rename, so the watcher never sees a half file
+  await atomicWriteFile(join(dir, 'UPDATE_LOCK.json'), '{"toSha":"2222222"}');
+  await eventually(() => w.active && w.snapshot().targetSha === '2222222', 2000, 'a new lock counts, with its target');
   assert.equal(w.snapshot().targetSha, '2222222');
 });
