@@ -8,6 +8,9 @@ import { moltEnv } from './env.js';
 import { stopHandoff } from './handoff.js';
 
 /** What the app asks for; all optional (no target = the tip of MOLT_BRANCH). */
+/** Longest wait for handed-off keep-alive connections to take their `Connection: close` answer. */
+const HANDOFF_GRACE_MS = 2000;
+
 export interface UpdateRequestInput {
   /** Branch or tag to update to. */
   ref?: string;
@@ -52,9 +55,11 @@ export async function requestUpdate(input: UpdateRequestInput = {}, opts: Reques
   await atomicWriteJson(path, parsed.data);
   const drained = new Promise<void>((resolve) => {
     setImmediate(() => {
-      stopHandoff(); // no new connections from molt while draining (MOLT_TRAFFIC_MODE=handoff)
       const timeout = new Promise<void>((r) => setTimeout(r, opts.drainTimeoutMs ?? 10_000).unref());
-      const closing = Promise.resolve(opts.server?.close()).then(() => undefined, () => undefined);
+      // MOLT_TRAFFIC_MODE=handoff: molt stops handing over connections; the ones the app owns get their next
+      // answer with `Connection: close` (bounded) before close() drops idle ones, so clients do not race a close.
+      const handedOff = stopHandoff(Math.min(HANDOFF_GRACE_MS, opts.drainTimeoutMs ?? 10_000));
+      const closing = handedOff.then(() => opts.server?.close()).then(() => undefined, () => undefined);
       void Promise.race([closing, timeout]).then(() => {
         resolve();
         if (opts.exit !== false) process.exit(EXIT.UPDATE_REQUESTED);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { readFileSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { MoltProcess, eventually } from '../helpers/molt-process.js';
 import { ROOT, fixture } from '../helpers/paths.js';
@@ -14,6 +14,18 @@ const isRoot = process.getuid?.() === 0;
 function procStatus(pid: number, field: string): string {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
   return (line ?? '').split(/\s+/)[1] ?? '';
+}
+
+// The image installs molt world-readable under /opt/molt; a checkout in a private temp dir (mktemp -d is 0700) is not,
+// so the unprivileged user could not even load the CLI. Give the checkout's directories the image's traversal bits.
+function makeInstallReachable(): void {
+  const parts = ROOT.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const dir = '/' + parts.slice(0, i).join('/');
+    const mode = statSync(dir).mode & 0o7777;
+    const want = i === parts.length ? mode | 0o005 : mode | 0o001;
+    if (want !== mode) chmodSync(dir, want);
+  }
 }
 
 function startEntrypoint(env: Record<string, string>, args: string[] = []): MoltProcess {
@@ -37,6 +49,7 @@ test('the entrypoint refuses a bad environment with exit 78 and one line per pro
 });
 
 test('the entrypoint prepares data for the unprivileged user and execs molt under tini as that user', { skip: !isRoot && 'needs root to change users' }, async (t) => {
+  makeInstallReachable();
   const dir = await tempDir(t);
   mkdirSync(join(dir, 'data', 'old'), { recursive: true });
   writeFileSync(join(dir, 'data', 'old', 'state.json'), '{}');

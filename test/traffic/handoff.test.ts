@@ -1,0 +1,88 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Agent } from 'node:http';
+import { eventually } from '../helpers/molt-process.js';
+import { handoffHarness, get } from './handoff-harness.js';
+import { parseSamples } from '../../src/traffic/handoff.js';
+
+const released = (r: Record<string, unknown>[]) => r.some((x) => x.event === 'traffic_released');
+const handoffReady = (r: Record<string, unknown>[]) => r.some((x) => x.event === 'traffic_handoff_ready');
+
+test('in handoff mode an SDK app gets the client connection itself (its local port is the public port)', async (t) => {
+  const h = await handoffHarness(t, 'handoff');
+  await eventually(() => released(h.records) && handoffReady(h.records), 15_000, 'released with hand-off');
+  const answers = await Promise.all(Array.from({ length: 5 }, () => get(h.port)));
+  for (const a of answers) {
+    assert.equal(a.status, 200);
+    assert.equal(a.body, 'app v1');
+    assert.equal(a.localPort, h.port, 'the app served the accepted connection directly');
+  }
+});
+
+test('requests served on handed-off connections reach observe() as samples, so a release answering 500 is seen', async (t) => {
+  const h = await handoffHarness(t, 'handoff', { STATUS: '500' });
+  await eventually(() => released(h.records) && handoffReady(h.records), 15_000, 'released with hand-off');
+  const agent = new Agent({ keepAlive: true, maxSockets: 2 });
+  t.after(() => agent.destroy());
+  for (let i = 0; i < 30; i++) {
+    const a = await get(h.port, '/', agent);
+    assert.equal(a.status, 500);
+    assert.equal(a.localPort, h.port);
+  }
+  const errors = await eventually(() => {
+    const n = h.samples.filter((s) => s.status === 500);
+    return n.length >= 30 ? n : undefined;
+  }, 5000, '30 status-500 samples');
+  assert.equal(errors.length, 30, 'one sample per request, none twice');
+  for (const s of errors) assert.ok(s.durationMs >= 0 && s.time > 0);
+});
+
+test('an app that never announces hand-off is spliced as before, and the front samples its answers', async (t) => {
+  const h = await handoffHarness(t, 'handoff', { HANDOFF: '0' });
+  await eventually(() => released(h.records), 15_000, 'released');
+  const a = await get(h.port);
+  assert.equal(a.status, 200);
+  assert.equal(a.localPort, h.appPort, 'the connection was spliced to the internal port');
+  assert.ok(!handoffReady(h.records));
+  await eventually(() => h.samples.some((s) => s.status === 200), 5000, 'a splice sample');
+});
+
+test('splice mode ignores the app\'s hand-off announcement', async (t) => {
+  const h = await handoffHarness(t, 'splice');
+  await eventually(() => released(h.records), 15_000, 'released');
+  await new Promise((r) => setTimeout(r, 200));
+  const a = await get(h.port);
+  assert.equal(a.localPort, h.appPort);
+  assert.ok(!handoffReady(h.records));
+});
+
+test('hold and release reach the running app over IPC: its maintenance plugin switches on and off', async (t) => {
+  const h = await handoffHarness(t, 'handoff');
+  await eventually(() => released(h.records) && handoffReady(h.records), 15_000, 'released with hand-off');
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const before = await get(h.port, '/', agent);
+  assert.equal(before.localPort, h.port);
+  h.front.hold({ reason: 'update', targetSha: 'abc1234def' });
+  await eventually(() => h.appLines.includes('maintenance active=true'), 5000, 'the app reports maintenance on');
+  // the kept-alive connection belongs to the app: its plugin answers the holding page and closes the connection
+  const during = await get(h.port, '/', agent, { accept: 'application/json' });
+  assert.equal(during.status, 503);
+  assert.deepEqual(JSON.parse(during.body).status, 'updating');
+  assert.equal(during.headers.connection, 'close');
+  const fresh = await get(h.port);
+  assert.equal(fresh.status, 503, 'a new connection gets molt\'s holding page');
+  assert.equal(fresh.localPort, 0, 'answered by molt, not the app');
+  h.front.release();
+  await eventually(() => h.appLines.includes('maintenance active=false'), 5000, 'the app reports maintenance off');
+  const after = await get(h.port);
+  assert.equal(after.status, 200);
+});
+
+test('a samples batch from the app is validated: malformed entries reject the whole batch', () => {
+  assert.deepEqual(parseSamples({ samples: [{ time: 1, status: 200, durationMs: 2 }] }), [{ time: 1, status: 200, durationMs: 2 }]);
+  assert.equal(parseSamples({ samples: [{ time: 1, status: 'x', durationMs: 2 }] }), null);
+  assert.equal(parseSamples({ samples: [{ time: 1, status: 200, durationMs: -1 }] }), null);
+  assert.equal(parseSamples({ samples: 'nope' }), null);
+  assert.equal(parseSamples({ samples: Array.from({ length: 1001 }, () => ({ time: 1, status: 200, durationMs: 1 })) }), null);
+});
