@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import { footprint, httpGet, waitStatus } from './lib/procs.js';
+import { freePort } from '../test/helpers/molt-process.js';
 import { pm2Runtime } from './lib/pm2.js';
 import { median, repeat, fmtMs, fmtMb, fmtRatio } from './lib/stats.js';
 import { saveSection, table } from './lib/report.js';
@@ -13,7 +14,6 @@ import { saveSection, table } from './lib/report.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 const IDLE_MS = 5000;
-let nextPort = 47100;
 
 interface Target { name: string; port: number; proc: ChildProcess; stop(): Promise<void> }
 
@@ -36,15 +36,15 @@ function targets(root: string, work: string) {
   const app = join(root, 'bench', 'apps', 'hello.mjs');
   const cli = join(root, 'dist', 'src', 'cli.js');
   return {
-    alone: () => { const port = nextPort++; return launch('app alone', process.execPath, [app], { PORT: String(port) }, port); },
-    molt: (extra: Record<string, string> = {}) => {
-      const port = nextPort; nextPort += 3;
+    alone: async () => { const port = await freePort(); return launch('app alone', process.execPath, [app], { PORT: String(port) }, port); },
+    molt: async (extra: Record<string, string> = {}) => {
+      const [port, appPort] = [await freePort(), await freePort()];
       return launch('behind molt', process.execPath, [cli, 'run', '--', process.execPath, app], {
-        MOLT_PORT: String(port), MOLT_APP_PORT: String(port + 1), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `data-${port}`), MOLT_LOG_LEVEL: 'warn', ...extra,
+        MOLT_PORT: String(port), MOLT_APP_PORT: String(appPort), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `data-${port}`), MOLT_LOG_LEVEL: 'warn', ...extra,
       }, port);
     },
-    pm2: () => {
-      const port = nextPort++;
+    pm2: async () => {
+      const port = await freePort();
       return launch('behind PM2 (fork)', pm2Runtime(root), ['start', app, '--name', 'hello'], { PORT: String(port), PM2_HOME: join(work, `pm2-${port}`) }, port);
     },
   };
@@ -71,7 +71,7 @@ export async function benchOverhead(root: string): Promise<void> {
     const rows: (string | number)[][] = [];
     const results: Record<string, { rps: number; p99: number; rss: number; cpu: number; errors: number }> = {};
     for (const make of [mk.alone, () => mk.molt(), mk.pm2]) {
-      const t = make();
+      const t = await make();
       await waitStatus(t.port, 200, 60_000);
       await new Promise((r) => setTimeout(r, 1500));
       const f0 = footprint(t.proc.pid!, appRe);
@@ -92,7 +92,7 @@ export async function benchOverhead(root: string): Promise<void> {
     // Restart latency
     const restart: Record<string, number> = {};
     for (const [name, make] of [['molt', () => mk.molt({ MOLT_BACKOFF_INITIAL: '10ms', MOLT_MIN_UPTIME: '100ms', MOLT_CRASH_LOOP_RESTARTS: '1000' })], ['PM2', mk.pm2]] as const) {
-      const t = make();
+      const t = await make();
       const times = await repeat(RUNS, async () => { const ms = await restartLatency(t); await new Promise((r) => setTimeout(r, 1200)); return ms; });
       restart[name] = median(times);
       await t.stop();

@@ -68,7 +68,13 @@ async function moltUpdate(s: { molt: MoltProcess; port: number; adminPort: numbe
   if (code !== 202) throw new Error(`POST /api/update answered ${code}`);
   const t1 = await waitRelease(s.port, name);
   const done = await s.molt.waitFor((r) => r.event === 'update_succeeded' && r.toSha === sha, 120_000);
-  const steps = s.molt.records.filter((r) => r.event === 'update_step' && r.opId === done.opId && r.status !== 'started').map((r) => `${r.step} ${r.durationMs}ms${r.status === 'skipped' ? ' (skipped)' : ''}`);
+  const started = s.molt.records.find((r) => r.event === 'update_started' && r.opId === done.opId);
+  const released = s.molt.records.find((r) => r.event === 'traffic_released' && Date.parse(String(r.time)) >= t0);
+  const steps = [
+    `preflight (request → update_started: lock, fetch, resolve, disk check) ${started ? Date.parse(String(started.time)) - t0 : '?'}ms`,
+    ...s.molt.records.filter((r) => r.event === 'update_step' && r.opId === done.opId && r.status !== 'started').map((r) => `${r.step} ${r.durationMs}ms${r.status === 'skipped' ? ' (skipped)' : ''}`),
+    `traffic released ${released ? Date.parse(String(released.time)) - t0 : '?'}ms after the request`,
+  ];
   return { ms: t1 - t0, steps };
 }
 

@@ -66,6 +66,13 @@ export function acceptHandoff(server: HandoffServer, opts: HandoffOptions = {}):
     if (kind !== 'conn' || !handle) return;
     const socket = handle as Socket;
     handed.add(socket);
+    // Count it like a connection the server accepted itself, so close() (fastify's drain) waits for it too:
+    // net.Socket's destroy decrements `_server._connections` and emits the server's 'close' once drained.
+    const srv = server as unknown as { _connections?: number };
+    if (typeof srv._connections === 'number') {
+      srv._connections++;
+      (socket as unknown as { _server: unknown })._server = server;
+    }
     socket.once('close', () => {
       handed.delete(socket);
       if (handed.size === 0) emptied?.();

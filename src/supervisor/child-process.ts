@@ -28,8 +28,9 @@ export interface ChildHandle {
   groupAlive(): boolean;
   /**
    * Sends a message over the app's IPC channel, optionally passing a socket (the app receives it as the second
-   * argument of `process.on('message')`). False when the channel is closed (the app exited or never had one);
-   * then a passed socket is untouched and still the caller's. `sent` is called once the message left (or failed).
+   * argument of `process.on('message')`). False when the channel is closed (the app exited or never had one).
+   * A passed socket stays open here: `sent(null)` says the descriptor left (close the local copy then, the
+   * connection stays open in the app); `sent(err)` says it did not (the socket is still usable here).
    */
   send(message: unknown, handle?: Socket, sent?: (err: Error | null) => void): boolean;
 }
@@ -139,7 +140,9 @@ export const execaSpawner: Spawner = {
         if (!sub.connected) return false;
         try {
           // Node's own ChildProcess.send: execa's sendMessage() cannot pass handles.
-          return sub.send(message as never, handle, {}, (err) => sent?.(err ?? null)) || true;
+          // keepOpen: the caller closes its copy once `sent` reports (a handle Node detached itself would leak when
+          // the child dies before acknowledging it).
+          return sub.send(message as never, handle, { keepOpen: true }, (err) => sent?.(err ?? null)) || true;
         } catch {
           return false;
         }

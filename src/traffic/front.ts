@@ -160,6 +160,10 @@ export class TrafficFront implements TrafficControl {
     const server = this.server;
     this.server = undefined;
     if (!server) return;
+    // Node (20) tracks sockets sent to a child per child ("workers") and, once every such child has exited, still
+    // waits for a worker reply in close() that never comes: reset the flag so close() completes.
+    const internals = server as unknown as { _usingWorkers?: boolean; _workers?: unknown[] };
+    if (internals._usingWorkers && !internals._workers?.length) internals._usingWorkers = false;
     const closed = new Promise<void>((r) => server.close(() => r()));
     for (const s of this.sockets) s.destroy();
     for (const c of this.splices) c.destroy();

@@ -24,6 +24,8 @@ export interface AppChannel {
 /** The part of the TrafficFront this link feeds. */
 export interface FrontSink {
   ingestSamples(samples: readonly RequestSample[]): void;
+  /** Serves a connection the app could not take (splice / holding page). */
+  adopt(socket: Socket): void;
 }
 
 export interface AppLinkDeps {
@@ -56,17 +58,24 @@ export function parseSamples(msg: unknown): RequestSample[] | null {
  *   `pass(socket)` that sends the paused connection to it (`{ molt: 'conn' }` + the socket);
  * - feeds `{ molt: 'samples' }` batches (requests the app served on handed-off connections) to the front.
  * INVARIANTS: hand-off readiness belongs to one app pid; any app start/exit or `handoff-stop` clears it, so a
- * connection is only ever passed to the app that announced it listens; `pass` never loses a socket it returns
- * false for (the channel refused it before touching the handle).
+ * connection is only ever passed to the app that announced it listens; no socket is lost: `pass` returning false
+ * leaves it to the front, a failed send gives it back to the front (adopt), a sent one is closed here only after
+ * its descriptor left in the IPC message.
  */
 export function bindAppLink(deps: AppLinkDeps, front: () => FrontSink | undefined): { pass(socket: Socket): boolean; readonly readyPid: number | null; close(): void } {
   const { channel, events, logger } = deps;
   let readyPid: number | null = null;
   let failures = 0;
+  /** Passed, not yet reported sent: Node queues handles one at a time and drops the queue when the app dies. */
+  const pending = new Set<Socket>();
   const clear = () => (readyPid = null);
   const offs = [
     events.on('app_started', clear),
-    events.on('app_exited', clear),
+    events.on('app_exited', () => {
+      clear();
+      for (const s of pending) if (!s.destroyed) front()?.adopt(s); // never left: still ours, answer it here
+      pending.clear();
+    }),
     events.on('traffic_held', (e) => void channel.sendToApp({ molt: 'maintenance', active: true, ...(e.targetSha ? { targetSha: e.targetSha } : {}) })),
     events.on('traffic_released', () => void channel.sendToApp({ molt: 'maintenance', active: false })),
     channel.onAppMessage((msg, _handle, child) => {
@@ -95,13 +104,19 @@ export function bindAppLink(deps: AppLinkDeps, front: () => FrontSink | undefine
     pass(socket) {
       if (deps.mode !== 'handoff' || readyPid === null || channel.currentChild()?.pid !== readyPid) return false;
       const pid = readyPid;
+      pending.add(socket);
       const ok = channel.sendToApp({ molt: 'conn' }, socket, (err) => {
-        if (!err) return;
-        // the handle was already detached: the connection is lost; stop handing off to this app
+        if (!pending.delete(socket)) return; // already given back to the front at app exit
+        // the descriptor is in the IPC message: our copy goes (closing it does not end the connection)
+        if (!err) return void socket.destroy();
         if (readyPid === pid) readyPid = null;
-        if (failures++ < 10) logger.warn({ event: 'traffic_handoff_failed', pid, error: err.message }, 'passing a connection to the app failed; splicing from now on');
+        if (failures++ < 10) logger.warn({ event: 'traffic_handoff_failed', pid, error: err.message }, 'passing a connection to the app failed; splicing it and the next ones');
+        if (!socket.destroyed) front()?.adopt(socket);
       });
-      if (!ok && readyPid === pid) readyPid = null;
+      if (!ok) {
+        pending.delete(socket);
+        if (readyPid === pid) readyPid = null;
+      }
       return ok;
     },
     close: () => offs.forEach((off) => off()),
