@@ -15,7 +15,8 @@ import { evaluate, DEFAULT_MIN_P95_DELTA_MS } from '../src/probation/policy.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 const CONNECTIONS = 32;
-let nextPort = 47300;
+// below the ephemeral range (32768–60999), so client sockets of other processes never hold these ports
+let nextPort = 23300;
 
 interface Target { port: number; proc: ChildProcess; stop(): Promise<void> }
 

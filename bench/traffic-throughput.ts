@@ -13,7 +13,8 @@ import { saveSection, table } from './lib/report.js';
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 const CONNECTIONS = 32;
-let nextPort = 47400;
+// below the ephemeral range (32768–60999), so client sockets of other processes never hold these ports
+let nextPort = 23400;
 
 interface Setup { name: string; port: number; procs: ChildProcess[] }
 interface Sample { rps: number; p99: number; errors: number }
