@@ -133,14 +133,14 @@ export async function rowRto(root: string, count: number) {
     for (let i = 0; i < RUNS; i++) {
       const sha = await app.release(`bad${i}`, { crashAtBoot: true, depsVersion: VERSIONS[i + 1] });
       if ((await postUpdate(s.adminPort)) !== 202) throw new Error('update refused');
-      const failed = await s.molt.waitFor((r) => r.event === 'update_failed' && s.molt.records.some((x) => x.event === 'update_step' && x.opId === r.opId), 300_000);
+      const started = await s.molt.waitFor((r) => r.event === 'update_started' && r.toSha === sha, 60_000);
+      const failed = await s.molt.waitFor((r) => r.event === 'update_failed' && r.opId === started.opId, 300_000);
       const tFail = Date.parse(String(failed.time));
       const tBack = await waitRelease(s.port, good, 120_000);
       rto.push(tBack - tFail);
       if (process.env.BENCH_DEBUG) for (const r of s.molt.records.filter((x) => Date.parse(String(x.time)) >= tFail - 500)) console.log(String(r.time).slice(11), r.event, r.step ?? '', r.status ?? '', r.msg);
       const back = await s.molt.waitFor((r) => r.event === 'update_rolled_back' && r.opId === failed.opId, 120_000);
       steps = s.molt.records.filter((r) => r.event === 'update_step' && r.opId === back.opId && r.status !== 'started' && Date.parse(String(r.time)) >= tFail).map((r) => `${r.step} ${r.durationMs}ms`);
-      void sha;
       // publish a good release again so the next bad one starts from a committed state with its own deps tree
       good = `good${i}`;
       await moltUpdate(s, app, good);
