@@ -48,8 +48,10 @@ export async function harness(t: TestContext, overrides: Partial<BackupConfig> =
   });
   const traffic: string[] = [];
   const control: TrafficControl = { hold: (i) => void traffic.push(`hold:${i.reason}`), release: () => void traffic.push('release'), drain: async () => {}, observe: () => () => {} };
+  // `history`: the restore rows under test; `allHistory`: every row the service wrote (backups and drills too)
   const history: Omit<HistoryRow, 'id'>[] = [];
-  const svc = new BackupService({ config, events, logger, clock: systemClock, app: supervisor, traffic: control, history: (r) => void history.push(r) });
+  const allHistory: Omit<HistoryRow, 'id'>[] = [];
+  const svc = new BackupService({ config, events, logger, clock: systemClock, app: supervisor, traffic: control, history: (r) => void (allHistory.push(r), r.kind === 'restore' && history.push(r)) });
   await svc.init();
   await supervisor.start();
   t.after(async () => {
@@ -63,6 +65,6 @@ export async function harness(t: TestContext, overrides: Partial<BackupConfig> =
     for (let i = 0; i < n; i++) d.prepare("INSERT INTO items (v) VALUES ('later')").run();
     d.close();
   };
-  return { config, port, records, seen, events, supervisor, traffic, history, svc, addRows };
+  return { config, port, records, seen, events, supervisor, traffic, history, allHistory, svc, addRows };
 }
 

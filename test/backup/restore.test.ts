@@ -46,6 +46,7 @@ test('a restore round trip puts database and files back, after a safety backup, 
   assert.equal(h.history.length, 1);
   assert.deepEqual({ kind: h.history[0].kind, actor: h.history[0].actor, trigger: h.history[0].trigger, outcome: h.history[0].outcome }, { kind: 'restore', actor: 'alice', trigger: 'cli', outcome: 'succeeded' });
   assert.equal(h.history[0].details?.backupId, b1.manifest.id);
+  assert.deepEqual(h.allHistory.filter((r) => r.details?.backupId === b1.manifest.id).map((r) => `${r.kind}:${r.outcome}`), ['backup:succeeded', 'drill:succeeded', 'restore:succeeded']);
   const fin = h.records.find((x) => x.event === 'restore_finished');
   assert.equal(fin?.outcome, 'succeeded');
   assert.equal(fin?.actor, 'alice');
