@@ -1,4 +1,5 @@
 // `npm run bench`: runs every benchmark row (bounded, loopback only) and assembles bench/RESULTS.md.
+import './lib/defaults.js';
 import { ROOT } from './lib/root.js';
 import { writeResults } from './lib/report.js';
 import { benchBackups } from './backups.js';
