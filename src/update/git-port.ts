@@ -1,4 +1,5 @@
 import { simpleGit, type SimpleGit } from 'simple-git';
+import { execa } from 'execa';
 import { MoltError } from '../core/errors.js';
 import type { CommitInfo } from './api.js';
 import { assertRef, assertRemote, FULL_SHA_RE } from './refs.js';
@@ -65,7 +66,8 @@ export function createGitPort(appDir: string): GitPort {
   return {
     head: () => wrap('rev-parse HEAD', async () => (await g().raw(['rev-parse', '--verify', 'HEAD'])).trim()),
     fetch: (remote, signal) => wrap(`fetch ${remote}`, async () => {
-      await g(signal).raw(['fetch', '--quiet', '--prune', '--tags', '--force', '--end-of-options', assertRemote(remote)]);
+      // --verbose, not --quiet: simple-git waits an extra 50 ms after a command that printed nothing
+      await g(signal).raw(['fetch', '--verbose', '--prune', '--tags', '--force', '--end-of-options', assertRemote(remote)]);
     }),
     async resolve(remote, refOrSha) {
       assertRef(refOrSha);
@@ -82,10 +84,11 @@ export function createGitPort(appDir: string): GitPort {
     resetHard: (sha, signal) => wrap(`reset --hard ${sha}`, async () => {
       // reset has no --end-of-options; a validated full sha cannot start with '-'
       if (!FULL_SHA_RE.test(sha)) throw new MoltError('MOLT_E_REF_INVALID', `reset target ${JSON.stringify(sha)} is not a full sha`);
-      await g(signal).raw(['reset', '--quiet', '--hard', sha, '--']);
+      await g(signal).raw(['reset', '--hard', sha, '--']); // prints "HEAD is now at …" (see fetch)
     }),
     clean: (keep) => wrap('clean', async () => {
-      await g().raw(['clean', '-f', '-d', '-q', ...keep.flatMap((k) => ['-e', k])]);
+      // execa, not simple-git: clean prints nothing on a clean tree, and simple-git waits 50 ms after silent commands
+      await execa('git', ['clean', '-f', '-d', '-q', ...keep.flatMap((k) => ['-e', k])], { cwd: appDir, env: gitEnv(), extendEnv: false, timeout: 120_000 });
     }),
     describe: (sha) => wrap(`log ${sha}`, async () => {
       const out = await g().raw(['log', '-1', `--format=%H${SEP}%s${SEP}%an${SEP}%cI%x1e`, '--end-of-options', sha, '--']);
