@@ -93,8 +93,3 @@ export async function benchAutoPoll(root: string): Promise<void> {
     await rm(work, { recursive: true, force: true });
   }
 }
-
-if (process.argv[1]?.endsWith('auto-poll.js')) {
-  const { ROOT } = await import('./lib/root.js');
-  await benchAutoPoll(ROOT);
-}

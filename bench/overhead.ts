@@ -1,11 +1,11 @@
 // Rows 4 and 5: supervisor RSS / idle CPU, requests/s and p99 (app alone, behind molt, behind PM2 fork mode), and
 // restart latency after a crash (exit → new process answering), molt vs PM2.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { footprint, httpGet, waitStatus } from './lib/procs.js';
+import { footprint, httpGet, waitStatus, launchDetached } from './lib/procs.js';
 import { freePort } from '../test/helpers/molt-process.js';
 import { pm2Runtime } from './lib/pm2.js';
 import { median, repeat, fmtMs, fmtMb, fmtRatio } from './lib/stats.js';
@@ -18,18 +18,7 @@ const IDLE_MS = 5000;
 interface Target { name: string; port: number; proc: ChildProcess; stop(): Promise<void> }
 
 function launch(name: string, cmd: string, args: string[], env: Record<string, string>, port: number): Target {
-  const proc = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: 'ignore', detached: true });
-  return {
-    name, port, proc,
-    async stop() {
-      if (proc.exitCode !== null) return;
-      const done = new Promise((r) => proc.once('exit', r));
-      try { process.kill(-proc.pid!, 'SIGTERM'); } catch { /* gone */ }
-      const t = setTimeout(() => { try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* gone */ } }, 8000);
-      await done;
-      clearTimeout(t);
-    },
-  };
+  return { name, port, ...launchDetached(cmd, args, env) };
 }
 
 function targets(root: string, work: string) {

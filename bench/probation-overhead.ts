@@ -1,12 +1,12 @@
 // Probation row: per-request cost of the probation observer. Requests/s and p99 through molt's traffic front with
 // the observer attached (default) and detached (MOLT_PROBATION=0), alternating runs; plus the observer's own cost
 // in-process (ns per sample) and the cost of one evaluation of the window.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { waitStatus } from './lib/procs.js';
+import { waitStatus, launchDetached } from './lib/procs.js';
 import { median, fmtMs } from './lib/stats.js';
 import { saveSection, table } from './lib/report.js';
 import { SlidingWindow } from '../src/probation/sliding-window.js';
@@ -24,21 +24,11 @@ function molt(root: string, work: string, probation: string): Target {
   const port = nextPort;
   nextPort += 3;
   const app = join(root, 'bench', 'apps', 'hello.mjs');
-  const proc = spawn(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'run', '--', process.execPath, app], {
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', MOLT_PORT: String(port), MOLT_APP_PORT: String(port + 1), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `data-${port}`), MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_PROBATION: probation },
-    stdio: 'ignore',
-    detached: true,
-  });
   return {
-    port, proc,
-    async stop() {
-      if (proc.exitCode !== null) return;
-      const done = new Promise((r) => proc.once('exit', r));
-      try { process.kill(-proc.pid!, 'SIGTERM'); } catch { /* gone */ }
-      const t = setTimeout(() => { try { process.kill(-proc.pid!, 'SIGKILL'); } catch { /* gone */ } }, 8000);
-      await done;
-      clearTimeout(t);
-    },
+    port,
+    ...launchDetached(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'run', '--', process.execPath, app], {
+      MOLT_PORT: String(port), MOLT_APP_PORT: String(port + 1), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `data-${port}`), MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_PROBATION: probation,
+    }),
   };
 }
 
@@ -102,11 +92,4 @@ export async function benchProbation(root: string): Promise<void> {
   } finally {
     await rm(work, { recursive: true, force: true });
   }
-}
-
-if (process.argv[1]?.endsWith('probation-overhead.js')) {
-  const { ROOT } = await import('./lib/root.js');
-  const { writeResults } = await import('./lib/report.js');
-  await benchProbation(ROOT);
-  await writeResults(ROOT);
 }

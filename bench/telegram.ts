@@ -1,6 +1,6 @@
 // Telegram row: what the bot costs the engine (time inside an event listener, healthy vs Telegram down), how many
 // Bot API calls one update makes (edits coalesce while a call is in flight), and that an update takes as long with
-// Telegram down as with it up. Loopback fake Bot API; bounded runs. Standalone: `node dist/bench/telegram.js`.
+// Telegram down as with it up. Loopback fake Bot API; bounded runs. One row: `node dist/bench/run.js telegram`.
 import { Writable } from 'node:stream';
 import { EventBus } from '../src/core/events.js';
 import { createLogger } from '../src/core/logger.js';
@@ -10,7 +10,6 @@ import { FakeTelegram } from '../test/helpers/fake-telegram.js';
 import { ScriptedEngine, commit } from '../test/control/telegram/scripted-engine.js';
 import { median, fmtMs } from './lib/stats.js';
 import { saveSection, table } from './lib/report.js';
-import { ROOT } from './lib/root.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const TOKEN = '123456789:AAHbenchTokenbenchTokenbenchToken12345';
@@ -101,4 +100,3 @@ export async function benchTelegram(root: string): Promise<void> {
   process.stdout.write(body + '\n');
 }
 
-if (process.argv[1]?.endsWith('telegram.js')) await benchTelegram(ROOT);

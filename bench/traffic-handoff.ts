@@ -97,10 +97,3 @@ export async function benchTrafficHandoff(root: string): Promise<void> {
   ].join('\n');
   await saveSection(root, { id: '51-traffic-handoff', title: 'Traffic: connection hand-off vs splice', body });
 }
-
-if (process.argv[1]?.endsWith('traffic-handoff.js')) {
-  const { ROOT } = await import('./lib/root.js');
-  const { writeResults } = await import('./lib/report.js');
-  await benchTrafficHandoff(ROOT);
-  await writeResults(ROOT);
-}

@@ -111,10 +111,3 @@ export async function benchTraffic(root: string): Promise<void> {
   ].join('\n');
   await saveSection(root, { id: '50-traffic', title: 'Traffic: app alone vs behind molt, maintenance plugin overhead', body });
 }
-
-if (process.argv[1]?.endsWith('traffic-throughput.js')) {
-  const { ROOT } = await import('./lib/root.js');
-  const { writeResults } = await import('./lib/report.js');
-  await benchTraffic(ROOT);
-  await writeResults(ROOT);
-}

@@ -49,11 +49,3 @@ export async function benchTrafficUpdate(_root: string): Promise<void> {
   ].join('\n');
   await saveSection(_root, { id: '51-traffic-update', title: 'Traffic during updates: connection errors and holding window', body });
 }
-
-if (process.argv[1]?.endsWith('traffic-update-window.js')) {
-  const { ROOT } = await import('./lib/root.js');
-  const { writeResults } = await import('./lib/report.js');
-  await benchTrafficUpdate(ROOT);
-  await writeResults(ROOT);
-  process.exit(0);
-}

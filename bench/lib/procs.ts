@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { spawn } from 'node:child_process';
 
 interface Proc { pid: number; ppid: number; cmd: string; rssKb: number; cpuTicks: number }
 
@@ -55,4 +56,33 @@ export async function waitStatus(port: number, status = 200, timeoutMs = 30_000,
     await new Promise((r) => setTimeout(r, 5));
   }
   throw new Error(`port ${port} did not answer ${status} within ${timeoutMs}ms`);
+}
+
+export interface Launched {
+  proc: import('node:child_process').ChildProcess;
+  /** SIGTERM to the whole process group, SIGKILL after 8 s; resolves once the leader exited. */
+  stop(): Promise<void>;
+}
+
+/** Starts `cmd` as the leader of its own process group with a minimal environment plus `env`. */
+export function launchDetached(cmd: string, args: string[], env: Record<string, string>): Launched {
+  const proc = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: 'ignore', detached: true });
+  const killGroup = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-proc.pid!, sig);
+    } catch {
+      /* gone */
+    }
+  };
+  return {
+    proc,
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return;
+      const done = new Promise((r) => proc.once('exit', r));
+      killGroup('SIGTERM');
+      const t = setTimeout(() => killGroup('SIGKILL'), 8000);
+      await done;
+      clearTimeout(t);
+    },
+  };
 }
