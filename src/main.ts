@@ -169,6 +169,7 @@ export async function runSupervisor(opts: RunOptions, env: NodeJS.ProcessEnv = p
   autoAbort.abort();
   backups.stop();
   await traffic.close();
+  appLink.close();
   await admin?.close();
   await telegram?.stop();
   return status;

@@ -57,8 +57,9 @@ export class SlidingWindow {
       slot.hist.fill(0);
     }
     const cls = classIndex(sample.status);
-    slot.counts[cls]++;
-    if (cls !== 0) slot.hist[binOf(sample.durationMs)]++;
+    const n = sample.count ?? 1;
+    slot.counts[cls] += n;
+    if (cls !== 0) slot.hist[binOf(sample.durationMs)] += n;
   }
 
   reset(): void {

@@ -8,9 +8,6 @@ import { moltEnv } from './env.js';
 import { stopHandoff } from './handoff.js';
 
 /** What the app asks for; all optional (no target = the tip of MOLT_BRANCH). */
-/** Longest wait for handed-off keep-alive connections to take their `Connection: close` answer. */
-const HANDOFF_GRACE_MS = 2000;
-
 export interface UpdateRequestInput {
   /** Branch or tag to update to. */
   ref?: string;
@@ -56,9 +53,9 @@ export async function requestUpdate(input: UpdateRequestInput = {}, opts: Reques
   const drained = new Promise<void>((resolve) => {
     setImmediate(() => {
       const timeout = new Promise<void>((r) => setTimeout(r, opts.drainTimeoutMs ?? 10_000).unref());
-      // MOLT_TRAFFIC_MODE=handoff: molt stops handing over connections; the ones the app owns get their next
-      // answer with `Connection: close` (bounded) before close() drops idle ones, so clients do not race a close.
-      const handedOff = stopHandoff(Math.min(HANDOFF_GRACE_MS, opts.drainTimeoutMs ?? 10_000));
+      // Hand-off: molt stops passing connections first, so the idle ones close() drops are served on by molt
+      // (not closed under a keep-alive client) and in-flight answers carry `Connection: close`.
+      const handedOff = stopHandoff(0);
       const closing = handedOff.then(() => opts.server?.close()).then(() => undefined, () => undefined);
       void Promise.race([closing, timeout]).then(() => {
         resolve();

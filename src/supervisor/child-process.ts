@@ -33,6 +33,8 @@ export interface ChildHandle {
    * connection stays open in the app); `sent(err)` says it did not (the socket is still usable here).
    */
   send(message: unknown, handle?: Socket, sent?: (err: Error | null) => void): boolean;
+  /** Resolves once the IPC channel closed and every message the app sent before it was delivered. */
+  readonly channelClosed?: Promise<void>;
 }
 
 export interface SpawnOptions {
@@ -119,6 +121,7 @@ export const execaSpawner: Spawner = {
     if (opts.onMessage) sub.on('message', opts.onMessage);
     sub.on('error', () => {}); // surfaced through the result below
     const pid = sub.pid ?? -1;
+    const channelClosed = new Promise<void>((resolve) => (sub.connected ? sub.once('disconnect', () => resolve()) : resolve()));
     // The leader's 'exit' event, not execa's promise: that one also waits for every holder of the stdout pipe
     // (a background grandchild), which can be much later or never.
     const exited = new Promise<ExitInfo>((resolve) => {
@@ -134,6 +137,7 @@ export const execaSpawner: Spawner = {
     return {
       pid,
       exited,
+      channelClosed,
       signalGroup: (signal) => pid > 0 && killGroup(pid, signal),
       groupAlive: () => pid > 0 && liveGroupMembers(pid).length > 0,
       send: (message, handle, sent) => {

@@ -26,6 +26,8 @@ export interface RequestSample {
   time: number;
   status: number;
   durationMs: number;
+  /** This many identical outcomes (hand-off: the app counts answers per status and latency bin); absent = 1. */
+  count?: number;
 }
 export type RequestObserver = (sample: RequestSample) => void;
 

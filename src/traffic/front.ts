@@ -193,6 +193,20 @@ export class TrafficFront implements TrafficControl {
     this.adopt(socket);
   }
 
+  get held(): boolean {
+    return this.state.kind === 'held';
+  }
+
+  /** A request the app read but never answered (it exited): the holding page on that connection, then close. */
+  answerWaiting(socket: Socket, req: { head: boolean; accept?: string; acceptLanguage?: string }): void {
+    this.sockets.add(socket);
+    socket.once('close', () => this.sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.setTimeout(10_000, () => socket.destroy());
+    socket.resume(); // discard whatever else the client sends; its FIN (after our answer) ends the socket
+    socket.end(this.rawHolding(req));
+  }
+
   /** Serves a connection here (splice/holding page), never handing it off: also for connections the app gave back. */
   adopt(socket: Socket): void {
     if (this.opts.handoff) socket.resume();
