@@ -35,7 +35,7 @@ export const VARS = {
 
   // traffic
   holdingPage: optStr('MOLT_HOLDING_PAGE', 'HTML file served instead of the built-in holding page.'),
-  trafficMode: oneOf(['splice', 'handoff'] as const)('MOLT_TRAFFIC_MODE', 'splice', 'How released connections reach the app: `splice` (molt forwards bytes, any app) or `handoff` (molt passes each connection to the app over IPC; needs an SDK app using `listen()`, falls back to splice otherwise).'),
+  trafficMode: oneOf(['splice', 'handoff'] as const)('MOLT_TRAFFIC_MODE', 'handoff', 'How released connections reach the app: `handoff` (molt passes each connection to an SDK app that listens with `listen()`, over IPC, and keeps a copy so a crash or stop costs clients nothing; any other app is spliced) or `splice` (molt forwards the bytes of every connection itself, for all apps).'),
 
   // admin / CLI
   adminHost: str('MOLT_ADMIN_HOST', '127.0.0.1', 'Admin console and API listen address. Non-loopback requires MOLT_ADMIN_TOKEN.'),

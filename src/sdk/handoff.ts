@@ -106,6 +106,9 @@ export function acceptHandoff(server: HandoffServer, opts: HandoffOptions = {}):
       noteClosed(socket, conn);
       if (handed.size === 0) emptied?.();
     });
+    // net.Server does this for sockets it accepts itself (http servers default to noDelay): without it Nagle's
+    // algorithm delays small answers on handed-off connections.
+    if ((server as { noDelay?: boolean }).noDelay !== false) socket.setNoDelay(true);
     server.emit('connection', socket);
   };
   function onFinish(this: Tracked): void {
@@ -161,6 +164,16 @@ export function acceptHandoff(server: HandoffServer, opts: HandoffOptions = {}):
       });
     },
   };
+  // Whoever closes the server (fastify's close(), a signal handler): molt stops passing connections first, so the
+  // idle ones close() drops are served on by molt instead of being closed under keep-alive clients.
+  const srv = server as unknown as { close?: (...args: unknown[]) => unknown };
+  const close = srv.close;
+  if (typeof close === 'function') {
+    srv.close = function (this: unknown, ...args: unknown[]) {
+      void self.stop(0);
+      return close.apply(this, args);
+    };
+  }
   server.once('close', () => {
     void self.stop(0);
     clearInterval(timer);

@@ -72,6 +72,8 @@ export interface Answer {
   body: string;
   headers: Record<string, string | string[] | undefined>;
   localPort: number;
+  /** The request went out on a kept-alive connection that already carried one. */
+  reused: boolean;
 }
 
 /** GET on the public port (own connection unless an agent is given). */
@@ -81,7 +83,7 @@ export function get(port: number, path = '/', agent: Agent | false = false, head
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers, localPort: Number(res.headers['x-local-port'] ?? 0) }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers, localPort: Number(res.headers['x-local-port'] ?? 0), reused: req.reusedSocket }));
     });
     req.setTimeout(10_000, () => req.destroy(new Error('timeout')));
     req.on('error', reject);

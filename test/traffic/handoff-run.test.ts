@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { Agent } from 'node:http';
 import { startMolt, freePort, eventually, type MoltProcess } from '../helpers/molt-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { fixture } from '../helpers/paths.js';
@@ -68,6 +69,23 @@ test('molt run in handoff mode: a crash costs no connection — idle ones are se
   assert.ok(m.records.some((x) => x.event === 'app_exited' && x.exitCode === 1), 'it was a crash');
   const after = await get(port);
   assert.equal(after.localPort, port, 'the restarted app takes connections directly again');
+});
+
+test('molt run in handoff mode: an idle keep-alive connection outlives a crash of the app that owned it and reaches the restarted app', async (t) => {
+  const { m, port, appPort } = await molt(t);
+  await m.waitFor('traffic_released', 20_000);
+  await m.waitFor('traffic_handoff_ready');
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  t.after(() => agent.destroy());
+  const first = await get(port, '/', agent);
+  assert.equal(first.localPort, port, 'handed off to the first app');
+  await get(port, '/crash');
+  await m.waitFor('app_exited');
+  await m.waitForCount('traffic_released', 2, 20_000);
+  const next = await get(port, '/', agent);
+  assert.equal(next.reused, true, 'the same client connection');
+  assert.equal(next.status, 200);
+  assert.equal(next.localPort, appPort, 'molt served it on (spliced to the restarted app)');
 });
 
 test('molt run in handoff mode: an app killed with SIGKILL cannot report, so only the connections it owned are reset and nothing hangs', async (t) => {
