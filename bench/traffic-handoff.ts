@@ -52,8 +52,8 @@ export async function benchTrafficHandoff(root: string): Promise<void> {
   });
   const setups: Record<string, (port: number, appPort: number) => ChildProcess> = {
     'example app alone': (port) => launch([example], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`) }),
-    'behind molt, MOLT_TRAFFIC_MODE=splice (default)': behind('splice'),
-    'behind molt, MOLT_TRAFFIC_MODE=handoff': behind('handoff'),
+    'behind molt, MOLT_TRAFFIC_MODE=splice': behind('splice'),
+    'behind molt, hand-off (default)': behind('handoff'),
   };
   const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(setups).map((k) => [k, []]));
   try {
@@ -92,8 +92,9 @@ export async function benchTrafficHandoff(root: string): Promise<void> {
     '',
     table(['setup', 'req/s', 'vs alone', 'median per-round ratio', 'p99', 'errors', 'per round'], rows),
     '',
-    'handoff: molt accepts, passes each connection to the app over IPC (child.send with the socket) and is out of the',
-    'data path; samples for probation come back from the app in batches. See docs/traffic.md for the trade-off.',
+    'hand-off: molt accepts, passes each connection to the app over IPC (child.send with the socket) and is out of the',
+    'data path; it keeps a paused copy of each connection so a crash or stop of the app costs clients nothing; the app',
+    'counts answers per (status, latency bin) and sends the counts every 250 ms for probation. See docs/traffic.md.',
   ].join('\n');
   await saveSection(root, { id: '51-traffic-handoff', title: 'Traffic: connection hand-off vs splice', body });
 }

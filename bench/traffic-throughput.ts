@@ -1,4 +1,4 @@
-// Traffic section: req/s and p99 of the example app alone vs behind molt's front (lean HTTP proxy) vs a raw TCP
+// Traffic section: req/s and p99 of the example app alone vs behind molt (hand-off, the default; splice) vs a raw TCP
 // splice, and of a minimal fastify app with and without the SDK maintenance plugin. Rounds are interleaved so
 // background load on the shared machine hits every setup alike; medians are reported.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -45,17 +45,19 @@ export async function benchTraffic(root: string): Promise<void> {
   const fastifyApp = join(root, 'bench', 'apps', 'traffic-fastify.mjs');
   const cli = join(root, 'dist', 'src', 'cli.js');
   const splice = join(root, 'dist', 'bench', 'traffic-splice.js');
+  const behindMolt = (env: Record<string, string>): Setup => {
+    const port = nextPort; nextPort += 2;
+    return { name: 'behind molt', port, procs: [launch(process.execPath, [cli, 'run', '--', process.execPath, example], {
+      MOLT_PORT: String(port), MOLT_APP_PORT: String(port + 1), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `d${port}`), MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_AUTO_UPDATE: 'off', ...env,
+    })] };
+  };
   const makers: Record<string, () => Setup> = {
     'example app alone': () => {
       const port = nextPort++;
       return { name: 'example app alone', port, procs: [launch(process.execPath, [example], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`) })] };
     },
-    'example app behind molt (splice + llhttp, chosen)': () => {
-      const port = nextPort; nextPort += 2;
-      return { name: 'behind molt', port, procs: [launch(process.execPath, [cli, 'run', '--', process.execPath, example], {
-        MOLT_PORT: String(port), MOLT_APP_PORT: String(port + 1), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `d${port}`), MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_AUTO_UPDATE: 'off',
-      })] };
-    },
+    'example app behind molt (default: hand-off)': () => behindMolt({}),
+    'example app behind molt, MOLT_TRAFFIC_MODE=splice (any app)': () => behindMolt({ MOLT_TRAFFIC_MODE: 'splice' }),
     'example app behind a raw TCP splice (reference)': () => {
       const port = nextPort; nextPort += 2;
       return { name: 'splice', port, procs: [
@@ -100,14 +102,16 @@ export async function benchTraffic(root: string): Promise<void> {
     '',
     table(['setup', 'req/s', 'vs baseline', 'p99', 'errors'], [
       row('example app alone', 'example app alone'),
-      row('example app behind molt (splice + llhttp, chosen)', 'example app alone'),
+      row('example app behind molt (default: hand-off)', 'example app alone'),
+      row('example app behind molt, MOLT_TRAFFIC_MODE=splice (any app)', 'example app alone'),
       row('example app behind a raw TCP splice (reference)', 'example app alone'),
       row('fastify, no plugin', 'fastify, no plugin'),
       row('fastify + maintenance plugin (inactive)', 'fastify, no plugin'),
     ]),
     '',
     'The example app is examples/app/server.mjs (fastify + better-sqlite3 + the maintenance plugin). The machine has 2 cores',
-    'shared by autocannon, the app and (behind molt) the proxy, so every proxy costs throughput here; see docs/traffic.md.',
+    'shared by autocannon, the app and (behind molt, splice) the forwarder, so a forwarder costs throughput here; with hand-off',
+    '(the default for SDK apps) molt is out of the data path. See docs/traffic.md.',
   ].join('\n');
   await saveSection(root, { id: '50-traffic', title: 'Traffic: app alone vs behind molt, maintenance plugin overhead', body });
 }
