@@ -86,3 +86,14 @@ test('maps every latency to a bin whose value is close to it', () => {
   }
   assert.equal(quantile(new Uint32Array(BIN_COUNT), 0, 0.95), null);
 });
+
+test('an aggregated sample counts as `count` identical requests (hand-off batches)', () => {
+  const one = new SlidingWindow(60_000);
+  const many = new SlidingWindow(60_000);
+  for (let i = 0; i < 70; i++) one.add({ time: 1000, status: 200, durationMs: 12 });
+  for (let i = 0; i < 30; i++) one.add({ time: 1000, status: 503, durationMs: 40 });
+  many.add({ time: 1000, status: 200, durationMs: 12, count: 70 });
+  many.add({ time: 1000, status: 503, durationMs: 40, count: 30 });
+  assert.deepEqual(many.stats(2000), one.stats(2000));
+  assert.equal(many.stats(2000).errorRate, 0.3);
+});
