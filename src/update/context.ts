@@ -47,6 +47,10 @@ export interface OpContext {
   /** Absolute SQLite paths (MOLT_SQLITE_PATHS resolved). */
   sqlite: string[];
   save(): Promise<void>;
+  /** The in-memory journal has news not yet written; the next save() carries it (see runStep). */
+  dirty?: boolean;
+  /** True when the app process `pid` already reported ready (SDK ready()) since it started. */
+  appReady(pid: number): boolean;
   /** Runs before the final event, so listeners reading engine.current() see the release now running. */
   settle(): Promise<void>;
 }
@@ -57,3 +61,6 @@ export interface StepOutcome {
 }
 
 export type StepExecutor = (ctx: OpContext) => Promise<StepOutcome | void>;
+
+/** Read-only look before a step is journaled: a result means "nothing to do" (recorded as skipped). */
+export type StepPrecheck = (ctx: OpContext) => Promise<StepOutcome | null>;

@@ -16,6 +16,7 @@ import { assertRef, assertSha } from './refs.js';
 import { acquireUpdateLock } from './update-lock.js';
 import { assertDiskSpace, planRollback } from './preflight.js';
 import { resolveSqlitePaths } from './release-artifacts.js';
+import { describeOperation, pendingReleases } from './operation-info.js';
 import { recover, type RecoveryResult } from './recovery.js';
 
 const TRIGGERS: Trigger[] = ['app', 'web', 'telegram', 'cli', 'auto', 'recovery', 'probation', 'crash_loop'];
@@ -32,6 +33,8 @@ export interface OperationInit {
   /** Why (admin text, probation verdict) and measured numbers; stored in the history row's `details`. */
   reason?: string;
   details?: Record<string, unknown>;
+  /** Commits from → to when the preflight already listed them. */
+  commits?: CommitInfo[];
 }
 
 /**
@@ -46,6 +49,8 @@ export class Engine implements UpdateEngine {
   private active: { j: Journal; done: Promise<HistoryRow> } | null = null;
   private abort = new AbortController();
   private cur: CommitInfo | null = null;
+  /** The app process that reported ready (SDK ready()) since it started: a fast boot may beat the health gate. */
+  private readyPid: number | undefined;
 
   constructor(deps: EngineDeps) {
     const c = deps.config;
@@ -60,10 +65,17 @@ export class Engine implements UpdateEngine {
       killSwitch: deps.killSwitch ?? noKillSwitch,
     };
     this.sqlite = resolveSqlitePaths(c.appDir, c.dataDir, c.sqlitePaths);
+    deps.events.on('app_started', () => (this.readyPid = undefined));
+    deps.events.on('app_ready', (e) => (this.readyPid = e.pid));
   }
 
   context(j: Journal): OpContext {
-    return { p: this.p, j, signal: this.abort.signal, sqlite: this.sqlite, save: () => writeJournal(this.p.config.dataDir, j), settle: () => this.refreshCurrent() };
+    const dataDir = this.p.config.dataDir;
+    const ctx: OpContext = {
+      p: this.p, j, signal: this.abort.signal, sqlite: this.sqlite, settle: () => this.refreshCurrent(), appReady: (pid) => this.readyPid === pid,
+      save: () => ((ctx.dirty = false), writeJournal(dataDir, j)),
+    };
+    return ctx;
   }
 
   /** Aborts the running operation (supervisor shutdown): its journal stays, the next start resumes it. */
@@ -115,14 +127,15 @@ export class Engine implements UpdateEngine {
       const wanted = cmd.sha !== undefined ? assertSha(cmd.sha) : assertRef(cmd.ref ?? this.p.config.branch, cmd.ref === undefined ? 'MOLT_BRANCH' : 'ref');
       const fromSha = await this.currentSha();
       await this.p.git.fetch(this.p.config.remote, this.abort.signal);
-      const toSha = await this.p.git.resolve(this.p.config.remote, wanted);
+      const commits = cmd.sha === undefined ? await this.p.git.branchCommits(this.p.config.remote, wanted, fromSha) : [];
+      const toSha = commits[0]?.sha ?? (await this.p.git.resolve(this.p.config.remote, wanted));
       if (toSha === fromSha && !cmd.force) throw new MoltError('MOLT_E_SAME_RELEASE', `already running ${toSha.slice(0, 12)}: nothing to update (force re-applies it)`, { context: { sha: toSha } });
       // an "update" to an older committed release is a rollback: down migrations first, never old code on a newer schema
       if (this.p.store.release(toSha) && toSha !== fromSha && (await this.p.git.isAncestor(toSha, fromSha))) {
         const { plan, targetSchema } = await planRollback(this.p, this.sqlite, toSha, false);
         return { kind: 'rollback', plan, trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, targetSchema };
       }
-      return { kind: 'update', plan: 'update', trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, force: cmd.force };
+      return { kind: 'update', plan: 'update', trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, force: cmd.force, commits };
     });
   }
 
@@ -150,8 +163,11 @@ export class Engine implements UpdateEngine {
       release = await acquireUpdateLock(this.p.config.dataDir, this.p.logger);
       if (this.active) throw new MoltError('MOLT_E_UPDATE_IN_PROGRESS', 'update in progress');
       if (await readJournal(this.p.config.dataDir)) throw new MoltError('MOLT_E_UPDATE_IN_PROGRESS', 'update in progress: an interrupted update awaits recovery (restart molt)');
+      // the disk check only reads the tree: it runs while prepare() fetches (its refusal still comes after prepare's)
+      const disk = assertDiskSpace(this.p, this.sqlite);
+      disk.catch(() => {});
       const init = { ...(await prepare()), reason: cmd.reason, details: cmd.details };
-      await assertDiskSpace(this.p, this.sqlite);
+      await disk;
       if (this.p.config.requireSigned) await this.verifySigned(init.toSha);
       return await this.begin(init, release);
     } catch (err) {
@@ -175,17 +191,14 @@ export class Engine implements UpdateEngine {
 
   /** Creates the history row and journal, then runs the plan in the background. The lock is released when done. */
   async begin(init: OperationInit, release: () => Promise<void>): Promise<{ id: number; done: Promise<HistoryRow> }> {
-    const { git, store, clock } = this.p;
-    // a re-apply may target a commit the image's .git has never seen: the store remembers its subject
-    const known = (sha: string) => ({ sha, subject: store.release(sha)?.subject ?? '', author: '', date: '' });
-    const [from, to] = await Promise.all([init.fromSha ? git.describe(init.fromSha).catch(() => null) : null, git.describe(init.toSha).catch(() => known(init.toSha))]);
-    const commits = init.fromSha ? await git.log(init.fromSha, init.toSha, 50).catch(() => []) : [];
+    const { store, clock } = this.p;
+    const { fromSubject, to, commits } = await describeOperation(this.p, init.fromSha, init.toSha, init.commits);
     const startedAt = new Date(clock.now()).toISOString();
-    const id = store.insertOperation({ kind: init.kind, trigger: init.trigger, actor: init.actor, fromSha: init.fromSha, toSha: init.toSha, fromSubject: from?.subject ?? null, toSubject: to.subject, startedAt });
+    const id = store.insertOperation({ kind: init.kind, trigger: init.trigger, actor: init.actor, fromSha: init.fromSha, toSha: init.toSha, fromSubject, toSubject: to.subject, startedAt });
     if (init.reason || init.details) store.updateOperation(id, { details: { ...(init.reason ? { reason: init.reason } : {}), ...(init.details ?? {}) } });
     const j: Journal = {
       version: 1, id, kind: init.kind, trigger: init.trigger, actor: init.actor, phase: 'forward', fromSha: init.fromSha, toSha: init.toSha,
-      fromSubject: from?.subject ?? null, toSubject: to.subject, startedAt, attempts: 1, pid: process.pid, steps: pendingSteps(planSteps(init.plan)), undo: [],
+      fromSubject, toSubject: to.subject, startedAt, attempts: 1, pid: process.pid, steps: pendingSteps(planSteps(init.plan)), undo: [],
       force: init.force, targetSchema: init.targetSchema,
     };
     await writeJournal(this.p.config.dataDir, j);
@@ -233,17 +246,8 @@ export class Engine implements UpdateEngine {
   }
 
   async pending(signal?: AbortSignal): Promise<PendingReleases> {
-    const { git, config } = this.p;
-    const currentSha = await this.currentSha();
-    await git.fetch(config.remote, signal);
-    const targetSha = await git.resolve(config.remote, assertRef(config.branch, 'MOLT_BRANCH'));
-    const commits = await git.log(currentSha, targetSha);
-    const files = await git.changedFiles(currentSha, targetSha);
-    return {
-      currentSha, targetSha, branch: config.branch, commits,
-      lockfileChanged: files.includes(config.lockfile),
-      migrationsChanged: files.some((f) => /(^|\/)migrations?\//.test(f) || /migrat/i.test(f)),
-    };
+    // no fetch while an operation runs: its commit tarball must not catch .git half-way through a fetch
+    return pendingReleases(this.p, await this.currentSha(), !this.active, signal);
   }
 
   history(limit = 50): HistoryRow[] {

@@ -6,6 +6,7 @@ import { removeJournal } from './journal.js';
 import { pendingSteps, planUndo } from './plan.js';
 import { FORWARD } from './steps-forward.js';
 import { COMMIT_AND_UNDO } from './steps-undo.js';
+import { PRECHECKS } from './prechecks.js';
 import { toHistorySteps } from './history-steps.js';
 
 const EXECUTORS: Record<string, StepExecutor> = { ...FORWARD, ...COMMIT_AND_UNDO };
@@ -16,18 +17,31 @@ export function operationError(err: unknown, step?: string): OperationError {
   return { code: e.code, message: e.message, ...(step ? { step } : {}), ...(tail?.length ? { outputTail: tail.slice(-20) } : {}) };
 }
 
-/** Runs one step: journaled as started before its side effect, then done/skipped/failed with its duration. */
+/**
+ * Runs one step: journaled as started before its side effect, then done/skipped/failed with its duration. The
+ * done/skipped record is written together with the next step's start (or the undo switch): a crash in between
+ * re-runs an idempotent step that had already finished, which the resume table allows anyway. A step whose
+ * `precheck` says there is nothing to do (read-only) is recorded as skipped without a write of its own.
+ */
 async function runStep(ctx: OpContext, s: JournalStep, label: string): Promise<void> {
   const { p, j } = ctx;
   const t0 = p.clock.now();
-  s.status = 'started';
+  const exec = EXECUTORS[s.name];
+  if (!exec) throw new MoltError('MOLT_E_INTERNAL', `no executor for step ${s.name}`);
   s.startedAt = new Date(t0).toISOString();
+  const pre = await PRECHECKS[s.name]?.(ctx);
+  if (pre) {
+    Object.assign(s, { status: 'skipped', detail: pre.detail, durationMs: p.clock.now() - t0 });
+    ctx.dirty = true;
+    p.events.emit('update_step', { id: j.id, step: label, status: 'skipped', durationMs: s.durationMs, detail: s.detail });
+    p.logger.info({ event: 'update_step', opId: j.id, step: label, status: 'skipped', durationMs: s.durationMs, detail: s.detail }, `${label} skipped`);
+    return;
+  }
+  s.status = 'started';
   await ctx.save();
   p.events.emit('update_step', { id: j.id, step: label, status: 'started' });
   p.logger.info({ event: 'update_step', opId: j.id, step: label, status: 'started' }, `${label}…`);
   p.killSwitch.before(s.name);
-  const exec = EXECUTORS[s.name];
-  if (!exec) throw new MoltError('MOLT_E_INTERNAL', `no executor for step ${s.name}`);
   try {
     ctx.signal.throwIfAborted();
     const out = (await exec(ctx)) ?? {};
@@ -39,7 +53,8 @@ async function runStep(ctx: OpContext, s: JournalStep, label: string): Promise<v
     throw err;
   } finally {
     s.durationMs = p.clock.now() - t0;
-    await ctx.save();
+    if (s.status === 'failed') await ctx.save();
+    else ctx.dirty = true;
     p.events.emit('update_step', { id: j.id, step: label, status: s.status as 'done', durationMs: s.durationMs, detail: s.detail });
     p.logger[s.status === 'failed' ? 'warn' : 'info']({ event: 'update_step', opId: j.id, step: label, status: s.status, durationMs: s.durationMs, detail: s.detail }, `${label} ${s.status}`);
   }
@@ -52,7 +67,10 @@ export async function execute(ctx: OpContext): Promise<HistoryRow> {
     try {
       for (const s of j.steps) if (s.status !== 'done' && s.status !== 'skipped') await runStep(ctx, s, s.name);
     } catch (err) {
-      if (ctx.signal.aborted) throw err; // shutdown: the journal stays and the next start resumes
+      if (ctx.signal.aborted) {
+        if (ctx.dirty) await ctx.save().catch(() => {});
+        throw err; // shutdown: the journal stays and the next start resumes
+      }
       const failed = j.steps.find((s) => s.status === 'failed')?.name ?? 'unknown';
       j.failure = operationError(err, failed);
       p.logger.error({ event: 'update_failed', opId: j.id, step: failed, code: j.failure.code, error: j.failure.message, outputTail: j.failure.outputTail }, `update failed at ${failed}: rolling back`);

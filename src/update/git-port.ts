@@ -16,11 +16,15 @@ export interface GitPort {
   describe(sha: string): Promise<CommitInfo>;
   /** Commits reachable from `to` but not from `from`, newest first (at most `max`). */
   log(from: string, to: string, max?: number): Promise<CommitInfo[]>;
+  /** Commits of remote branch `ref` not reachable from `from`, its tip first; [] when there is no such branch or
+   * nothing new (the caller resolves the slow way then). One process for resolve + log in the common case. */
+  branchCommits(remote: string, ref: string, from: string, max?: number): Promise<CommitInfo[]>;
   changedFiles(from: string, to: string): Promise<string[]>;
   isAncestor(ancestor: string, descendant: string): Promise<boolean>;
 }
 
 const SEP = '\x1f';
+const FORMAT = `--format=%H${SEP}%s${SEP}%an${SEP}%cI%x1e`;
 
 const PASS_ENV = /^(PATH|HOME|USER|LOGNAME|LANG|LC_[A-Z]+|TMPDIR|TZ|SSH_AUTH_SOCK|(HTTPS?|NO|ALL)_PROXY|(https?|no|all)_proxy|GIT_CONFIG_NOSYSTEM|GIT_CONFIG_GLOBAL|XDG_CONFIG_HOME)$/;
 
@@ -91,12 +95,19 @@ export function createGitPort(appDir: string): GitPort {
       await execa('git', ['clean', '-f', '-d', '-q', ...keep.flatMap((k) => ['-e', k])], { cwd: appDir, env: gitEnv(), extendEnv: false, timeout: 120_000 });
     }),
     describe: (sha) => wrap(`log ${sha}`, async () => {
-      const out = await g().raw(['log', '-1', `--format=%H${SEP}%s${SEP}%an${SEP}%cI%x1e`, '--end-of-options', sha, '--']);
+      const out = await g().raw(['log', '-1', FORMAT, '--end-of-options', sha, '--']);
       const c = parseCommits(out)[0];
       if (!c) throw new MoltError('MOLT_E_REF_UNKNOWN', `commit ${sha} not found`);
       return c;
     }),
-    log: (from, to, max = 200) => wrap(`log ${from}..${to}`, async () => parseCommits(await g().raw(['log', `--max-count=${max}`, `--format=%H${SEP}%s${SEP}%an${SEP}%cI%x1e`, '--end-of-options', `${from}..${to}`, '--']))),
+    log: (from, to, max = 200) => wrap(`log ${from}..${to}`, async () => parseCommits(await g().raw(['log', `--max-count=${max}`, FORMAT, '--end-of-options', `${from}..${to}`, '--']))),
+    async branchCommits(remote, ref, from, max = 50) {
+      assertRef(ref);
+      if (!FULL_SHA_RE.test(from)) return [];
+      // --topo-order: the tip is the only commit without a child in the range, so it comes first whatever the dates
+      const args = ['log', '--topo-order', `--max-count=${max}`, FORMAT, '--end-of-options', `refs/remotes/${assertRemote(remote)}/${ref}`, `^${from}`, '--'];
+      return g().raw(args).then(parseCommits, () => []);
+    },
     changedFiles: (from, to) => wrap(`diff ${from} ${to}`, async () => (await g().raw(['diff', '--name-only', '--end-of-options', from, to, '--'])).split('\n').filter(Boolean)),
     async isAncestor(a, d) {
       try {

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { atomicWriteJson, durableRemove } from '../core/atomic-write.js';
+import { atomicWriteFileSync, durableRemove } from '../core/atomic-write.js';
 import { MoltError } from '../core/errors.js';
 
 export const JOURNAL_FILE = 'UPDATE_LOCK.json';
@@ -80,7 +80,7 @@ export async function readJournal(dataDir: string): Promise<Journal | null> {
 }
 
 export async function writeJournal(dataDir: string, j: Journal): Promise<void> {
-  await atomicWriteJson(journalPath(dataDir), j);
+  atomicWriteFileSync(journalPath(dataDir), JSON.stringify(j, null, 2) + '\n');
 }
 
 export async function removeJournal(dataDir: string): Promise<void> {

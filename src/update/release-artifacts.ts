@@ -7,6 +7,7 @@ import { createTarball, extractTarball, type Tarball } from '../artifacts/tarbal
 import { restoreSqlite, snapshotSqlite } from '../artifacts/sqlite-snapshot.js';
 import { sha256File } from '../artifacts/sha256.js';
 import { MoltError } from '../core/errors.js';
+import { reusableTarball, saveFingerprint, stableFingerprint } from './tree-fingerprint.js';
 
 export interface SqliteBackup {
   target: string;
@@ -62,15 +63,23 @@ export async function readManifest(dataDir: string, sha: string): Promise<Releas
   }
 }
 
-/** Code tarball (+ optional SQLite snapshots) of the tree as it is now, recorded under the release's sha. */
+/**
+ * Code tarball (+ optional SQLite snapshots) of the tree as it is now, recorded under the release's sha.
+ * `fingerprint` (commit) records the tree next to the tarball; `reuse` (backup, app stopped) keeps the release's
+ * tarball instead of writing a new one when the tree still matches that fingerprint (see tree-fingerprint.ts).
+ */
 export async function archiveRelease(opts: {
   appDir: string; dataDir: string; sha: string; sqlite: string[]; withData: boolean; signal?: AbortSignal; onEntry?: (p: string) => void; now: () => Date;
-}): Promise<ReleaseManifest> {
+  fingerprint?: boolean; reuse?: boolean;
+}): Promise<ReleaseManifest & { reused: boolean }> {
   const dir = releaseDir(opts.dataDir, opts.sha);
   await mkdir(dir, { recursive: true });
   const excludes = [...protectedNames(opts.appDir, opts.dataDir), ...sqliteRelatives(opts.appDir, opts.sqlite)];
   const createdAt = opts.now().toISOString();
-  const tarball = await createTarball(opts.appDir, join(dir, 'code.tar.gz'), excludes, opts.signal, ['.'], opts.onEntry);
+  const kept = opts.reuse ? await reusableTarball(dir, (await readManifest(opts.dataDir, opts.sha))?.tarball, opts.appDir, excludes) : null;
+  const entries = opts.fingerprint ? await stableFingerprint(opts.appDir, excludes) : null;
+  const tarball = kept ?? (await createTarball(opts.appDir, join(dir, 'code.tar.gz'), excludes, opts.signal, ['.'], opts.onEntry));
+  if (opts.fingerprint) await saveFingerprint(dir, tarball, entries);
   const sqlite: SqliteBackup[] = [];
   if (opts.withData) {
     for (const [i, target] of opts.sqlite.entries()) {
@@ -85,7 +94,7 @@ export async function archiveRelease(opts: {
   }
   const manifest: ReleaseManifest = { sha: opts.sha, createdAt, tarball, sqlite };
   await atomicWriteJson(join(dir, 'manifest.json'), manifest);
-  return manifest;
+  return { ...manifest, reused: !!kept };
 }
 
 /** Folds the WAL into the main file (the app is stopped), so the snapshot and the file agree page for page. */
@@ -186,7 +195,7 @@ export async function dirSize(path: string): Promise<number> {
   const walk = async (p: string): Promise<void> => {
     const s = await stat(p).catch(() => null);
     if (!s) return;
-    if (s.isDirectory()) for (const n of await readdir(p)) await walk(join(p, n));
+    if (s.isDirectory()) for (const n of await readdir(p).catch(() => [] as string[])) await walk(join(p, n));
     else total += s.size;
   };
   await walk(path);

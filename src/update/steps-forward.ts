@@ -52,12 +52,12 @@ const backup: StepExecutor = async (ctx) => {
   const fromHash = (await installedHash(appDir)) ?? (await depsHash(appDir, lf));
   if (existsSync(`${appDir}/node_modules`) && !(await installedHash(appDir))) await writeMarker(appDir, fromHash);
   const sha = j.fromSha ?? (await p.git.head());
-  const m = await archiveRelease({ appDir, dataDir, sha, sqlite: ctx.sqlite, withData: true, signal: ctx.signal, onEntry: () => p.killSwitch.mid('backup'), now: () => new Date(p.clock.now()) });
+  const m = await archiveRelease({ appDir, dataDir, sha, sqlite: ctx.sqlite, withData: true, reuse: true, signal: ctx.signal, onEntry: () => p.killSwitch.mid('backup'), now: () => new Date(p.clock.now()) });
   j.backup = { dir: dataDir, createdAt: m.createdAt, tarball: m.tarball, sqlite: m.sqlite };
   j.deps = { fromHash, parked: false, installed: false };
   j.fromSchema = readSchemaVersion(ctx.sqlite[0]);
   const kb = Math.round(m.tarball.size / 1024);
-  return { detail: `code ${kb} KiB sha256 ${m.tarball.sha256.slice(0, 12)}, ${m.sqlite.filter((s) => s.existed).length} database(s), integrity ok` };
+  return { detail: `code ${kb} KiB sha256 ${m.tarball.sha256.slice(0, 12)}${m.reused ? ' (tree unchanged since commit: its tarball kept)' : ''}, ${m.sqlite.filter((s) => s.existed).length} database(s), integrity ok` };
 };
 
 const checkout: StepExecutor = async ({ p, j, signal, sqlite }) => {
@@ -150,7 +150,7 @@ export async function gate(ctx: OpContext): Promise<StepOutcome> {
   const child = p.app.currentChild() ?? p.app.startApp({ fresh: true });
   if (!child) throw new MoltError('MOLT_E_ABORTED', 'supervisor is shutting down');
   try {
-    const r = await waitHealthy({ port: p.healthPort(), path: p.config.healthPath, timeoutMs: p.config.healthTimeoutMs, successes: p.config.healthSuccesses, intervalMs: p.config.healthIntervalMs, child, events: p.events, signal: ctx.signal });
+    const r = await waitHealthy({ port: p.healthPort(), path: p.config.healthPath, timeoutMs: p.config.healthTimeoutMs, successes: p.config.healthSuccesses, intervalMs: p.config.healthIntervalMs, child, events: p.events, alreadyReady: () => ctx.appReady(child.pid), signal: ctx.signal });
     return { detail: `healthy via ${r.via} after ${r.probes} probes (${r.failures} failed) in ${r.durationMs}ms` };
   } catch (err) {
     const exit = await Promise.race([child.exited, new Promise<null>((r) => setTimeout(() => r(null), 50))]);
@@ -163,6 +163,7 @@ export async function gate(ctx: OpContext): Promise<StepOutcome> {
 const health: StepExecutor = async (ctx) => {
   const r = await gate(ctx);
   ctx.p.traffic.release();
+  ctx.p.killSwitch.after('health');
   return r;
 };
 

@@ -23,7 +23,7 @@ export const commit: StepExecutor = async (ctx) => {
     p.traffic.release();
   }
   const now = new Date(p.clock.now()).toISOString();
-  await archiveRelease({ appDir, dataDir, sha: j.toSha, sqlite, withData: false, now: () => new Date(p.clock.now()) });
+  await archiveRelease({ appDir, dataDir, sha: j.toSha, sqlite, withData: false, fingerprint: true, onEntry: () => p.killSwitch.mid('commit'), now: () => new Date(p.clock.now()) });
   const liveHash = (await installedHash(appDir)) ?? j.deps?.toHash;
   if (liveHash) await keepLiveTree(appDir, dataDir, liveHash);
   const schemaVersion = readSchemaVersion(sqlite[0]);

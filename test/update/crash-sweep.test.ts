@@ -20,7 +20,9 @@ const ENV = { MOLT_MIGRATE_CMD: 'node migrate.mjs', MOLT_BUILD_CMD: 'node build.
 const GOOD: ReleaseSpec = { version: 'v2', dep: '2.0.0', migrations: MIGRATIONS, build: true };
 const BAD: ReleaseSpec = { ...GOOD, health: 'never' };
 
-const FORWARD = ['stop', 'backup', 'backup:mid', 'checkout', 'install', 'install:mid', 'build', 'migrate', 'migrate:mid', 'start', 'health', 'commit'];
+// health:after = the gate passed and traffic went to the new release, the journal does not say so yet (its record is
+// written with commit's start); commit:mid = in the middle of the commit tarball
+const FORWARD = ['stop', 'backup', 'backup:mid', 'checkout', 'install', 'install:mid', 'build', 'migrate', 'migrate:mid', 'start', 'health', 'health:after', 'commit', 'commit:mid'];
 const UNDO = ['stop_new', 'restore_code', 'restore_code:mid', 'restore_deps', 'restore_db', 'start_old', 'verify_old'];
 
 interface Case {
