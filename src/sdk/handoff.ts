@@ -34,6 +34,10 @@ interface Conn {
   req?: Req;
   res?: Res;
 }
+
+// node:http frees a socket's parser when an upgrade (WebSocket) or CONNECT takes the socket over, and only after our
+// 'close' listener (added before the server's) ran otherwise: no parser = no longer HTTP, molt must not serve it on.
+const detached = (socket: Socket) => (socket as unknown as { parser?: unknown }).parser == null;
 /** How a handed-off connection ended here (molt: `ended` → close its copy, `idle` → may serve it on, `aborted` → reset). */
 type How = 'ended' | 'idle' | 'aborted';
 
@@ -81,7 +85,8 @@ export function acceptHandoff(server: HandoffServer, opts: HandoffOptions = {}):
   const noteClosed = (socket: Socket, conn: Conn) => {
     if (conn.id < 0) return;
     if (!closed.length) setImmediate(flushClosed);
-    closed.push([conn.id, conn.inflight > 0 ? 'aborted' : socket.writableEnded ? 'ended' : 'idle']);
+    const how: How = socket.writableEnded ? (conn.inflight > 0 ? 'aborted' : 'ended') : conn.inflight > 0 || detached(socket) ? 'aborted' : 'idle';
+    closed.push([conn.id, how]);
   };
   const timer = setInterval(flush, opts.flushMs ?? 250);
   timer.unref();
@@ -124,6 +129,7 @@ export function acceptHandoff(server: HandoffServer, opts: HandoffOptions = {}):
     for (const [socket, conn] of handed) {
       // destroyed, 'close' not emitted yet (exit right after server.close()): report it as closed
       if (socket.destroyed) noteClosed(socket, conn);
+      else if (detached(socket)) continue; // unlisted: molt resets it, as the app's exit would have
       else if (conn.inflight === 0) idle.push(conn.id);
       else if (conn.req && conn.res && !conn.res.headersSent) {
         const h = conn.req.headers;
@@ -182,7 +188,8 @@ export function acceptHandoff(server: HandoffServer, opts: HandoffOptions = {}):
     if (active === self) active = undefined;
   });
   active = self;
-  process.send({ molt: 'handoff-ready' });
+  // v2: this SDK reports closes and its exit state, so molt may keep its copy of each connection (older SDKs do not)
+  process.send({ molt: 'handoff-ready', v: 2 });
   return true;
 }
 

@@ -7,7 +7,7 @@ import './events.js';
 
 /** Messages between the supervisor and an SDK app over the IPC channel (the `molt` field names the kind). */
 export type AppToMolt =
-  | { molt: 'handoff-ready' }
+  | { molt: 'handoff-ready'; v?: number }
   | { molt: 'handoff-stop' }
   | { molt: 'samples'; samples: RequestSample[] }
   | { molt: 'conns-closed'; conns: Array<[number, ClosedHow]> }
@@ -76,6 +76,8 @@ const EXIT_REPORT_WAIT_MS = 1000;
 export function bindAppLink(deps: AppLinkDeps, front: () => FrontSink | undefined): { pass(socket: Socket): boolean; readonly readyPid: number | null; readonly handedOpen: number; close(): void } {
   const { channel, events, logger } = deps;
   let readyPid: number | null = null;
+  /** The ready app reports closes and its exit state (SDK protocol v2): only then do we keep our copies. */
+  let readyReports = false;
   let failures = 0;
   const conns = new HandedConns(front);
   /** Passed, not yet reported sent: Node queues handles one at a time and drops the queue when the app dies. */
@@ -122,6 +124,7 @@ export function bindAppLink(deps: AppLinkDeps, front: () => FrontSink | undefine
       if (deps.mode !== 'handoff' || channel.currentChild()?.pid !== child.pid) return;
       if (kind === 'handoff-ready' && readyPid !== child.pid) {
         readyPid = child.pid;
+        readyReports = ((msg as { v?: unknown }).v as number) >= 2;
         logger.info({ event: 'traffic_handoff_ready', pid: child.pid }, 'app takes connections directly (hand-off)');
       } else if (kind === 'handoff-stop' && readyPid === child.pid) {
         readyPid = null;
@@ -142,12 +145,14 @@ export function bindAppLink(deps: AppLinkDeps, front: () => FrontSink | undefine
       if (deps.mode !== 'handoff' || readyPid === null || child?.pid !== readyPid) return false;
       const pid = readyPid;
       if (!channels.has(pid)) channels.set(pid, child.channelClosed);
+      const keep = readyReports;
       const id = conns.add(socket, pid);
       pending.set(socket, id);
       const ok = channel.sendToApp({ molt: 'conn', id }, socket, (err) => {
         if (!pending.delete(socket)) return; // already given back to the front at app exit
-        if (!err) return; // the descriptor is in the app now; our copy stays in `conns`, paused
+        if (!err && keep) return; // the descriptor is in the app now; our copy stays in `conns`, paused
         conns.forget(id);
+        if (!err) return void socket.destroy(); // an older SDK never reports: the connection is the app's alone
         if (readyPid === pid) readyPid = null;
         if (failures++ < 10) logger.warn({ event: 'traffic_handoff_failed', pid, error: err.message }, 'passing a connection to the app failed; splicing it and the next ones');
         if (!socket.destroyed) front()?.adopt(socket);

@@ -19,7 +19,7 @@ export type Rec = Record<string, unknown>;
  * The traffic wiring of src/main.ts in-process (real Supervisor with execa, real TrafficFront, the IPC link and the
  * restart gate) around test/fixtures/traffic-handoff-app.mjs, so tests can hold/release and observe() directly.
  */
-export async function handoffHarness(t: { after(fn: () => unknown): void }, mode: 'splice' | 'handoff', env: Record<string, string> = {}) {
+export async function handoffHarness(t: { after(fn: () => unknown): void }, mode: 'splice' | 'handoff', env: Record<string, string> = {}, app = 'traffic-handoff-app.mjs') {
   const stops: (() => Promise<unknown>)[] = [];
   t.after(async () => {
     for (const f of stops.reverse()) await f();
@@ -40,7 +40,7 @@ export async function handoffHarness(t: { after(fn: () => unknown): void }, mode
   const quiet: Spawner = { spawn: (cmd, opts) => execaSpawner.spawn(cmd, { ...opts, passthrough: false }) };
   const sup = new Supervisor({
     config: { restart: 'on-failure', backoffInitialMs: 300, backoffMaxMs: 1000, minUptimeMs: 1000, crashLoopRestarts: 5, stopTimeoutMs: 3000, appDir: dir, dataDir: dir },
-    command: { file: process.execPath, args: [fixture('traffic-handoff-app.mjs')] },
+    command: { file: process.execPath, args: [fixture(app)] },
     logger,
     events,
     spawner: quiet,

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Agent } from 'node:http';
+import { connect } from 'node:net';
 import { startMolt, freePort, eventually, type MoltProcess } from '../helpers/molt-process.js';
 import { tempDir } from '../helpers/tmp.js';
 import { fixture } from '../helpers/paths.js';
@@ -86,6 +87,32 @@ test('molt run in handoff mode: an idle keep-alive connection outlives a crash o
   assert.equal(next.reused, true, 'the same client connection');
   assert.equal(next.status, 200);
   assert.equal(next.localPort, appPort, 'molt served it on (spliced to the restarted app)');
+});
+
+test('molt run in handoff mode: an upgraded (WebSocket-like) connection is never served on as HTTP after a crash: it ends with the app', async (t) => {
+  const { m, port } = await molt(t);
+  await m.waitFor('traffic_released', 20_000);
+  await m.waitFor('traffic_handoff_ready');
+  const socket = connect(port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  let data = '';
+  socket.on('data', (d) => (data += d));
+  const ended = new Promise<string>((resolve) => {
+    socket.once('close', () => resolve('closed'));
+    socket.once('error', () => undefined);
+  });
+  socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: echo\r\n\r\n');
+  await eventually(() => data.includes('101 Switching Protocols') || undefined, 5000, 'upgraded');
+  socket.write('ping');
+  await eventually(() => data.endsWith('ping') || undefined, 5000, 'echo works');
+  await get(port, '/crash');
+  await m.waitFor('app_exited');
+  await new Promise((r) => setTimeout(r, 1500)); // past molt's wait for the exit report
+  const before = data.length;
+  if (!socket.destroyed) socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  const outcome = await Promise.race([ended, new Promise<string>((r) => setTimeout(() => r('open'), 3000))]);
+  assert.equal(outcome, 'closed', 'the upgraded connection ended with the app that owned it');
+  assert.equal(data.slice(before), '', 'molt never answered HTTP on it');
 });
 
 test('molt run in handoff mode: an app killed with SIGKILL cannot report, so only the connections it owned are reset and nothing hangs', async (t) => {
