@@ -1,4 +1,5 @@
-import * as tar from 'tar';
+// tar is loaded on first use: a supervisor that never archives does not carry it
+const loadTar = () => import('tar');
 import { mkdir, rm, rename, stat, open } from 'node:fs/promises';
 import { dirname, relative, sep } from 'node:path';
 import { MoltError } from '../core/errors.js';
@@ -28,7 +29,7 @@ export async function createTarball(root: string, dest: string, excludes: string
   await rm(tmp, { force: true });
   signal?.throwIfAborted();
   try {
-    await tar.create({ gzip: { level: 1 }, file: tmp, cwd: root, portable: true, filter: (p) => {
+    await (await loadTar()).create({ gzip: { level: 1 }, file: tmp, cwd: root, portable: true, filter: (p) => {
       if (isExcluded(p, excludes)) return false;
       onEntry?.(p);
       return true;
@@ -55,7 +56,7 @@ export async function extractTarball(tarball: { path: string; sha256: string }, 
   }
   await rm(stagingDir, { recursive: true, force: true });
   await mkdir(stagingDir, { recursive: true });
-  await tar.extract({ file: tarball.path, cwd: stagingDir, strict: true, preservePaths: false, ...(onEntry ? { filter: (p: string) => (onEntry(p), true) } : {}) });
+  await (await loadTar()).extract({ file: tarball.path, cwd: stagingDir, strict: true, preservePaths: false, ...(onEntry ? { filter: (p: string) => (onEntry(p), true) } : {}) });
 }
 
 export function relativeInside(root: string, p: string): string | null {

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { lstat, readdir } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { simpleGit } from 'simple-git';
+import { createGitPort } from '../update/git-port.js';
 import { MoltError } from '../core/errors.js';
 
 /** What one backup covers, resolved against the app and data dirs. */
@@ -94,7 +94,7 @@ export async function estimateBytes(s: BackupSources): Promise<number> {
 /** git HEAD of the app dir, or null when it is not a git tree. */
 export async function releaseSha(appDir: string): Promise<string | null> {
   try {
-    return (await simpleGit(appDir).revparse(['HEAD'])).trim() || null;
+    return (await createGitPort(appDir).head()) || null;
   } catch {
     return null;
   }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as tar from 'tar';
 import { snapshotSqlite } from '../artifacts/sqlite-snapshot.js';
 import { createTarball } from '../artifacts/tarball.js';
 import { atomicWriteJson, fsyncDir } from '../core/atomic-write.js';
@@ -38,7 +37,7 @@ function isDiskFull(err: unknown): boolean {
 
 async function countFiles(tarball: string): Promise<number> {
   let n = 0;
-  await tar.list({ file: tarball, onReadEntry: (e) => void (e.type === 'File' && n++) });
+  await (await import('tar')).list({ file: tarball, onReadEntry: (e) => void (e.type === 'File' && n++) });
   return n;
 }
 

@@ -1,5 +1,5 @@
 import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
-import pretty from 'pino-pretty';
+import { createRequire } from 'node:module';
 
 export type { Logger };
 
@@ -35,7 +35,7 @@ function redactingStream(dest: DestinationStream, secrets: string[]): Destinatio
   return { write: (line: string) => dest.write(redactText(line, secrets)) };
 }
 
-/** pino JSON on stdout (one record per event); pretty when stdout is a TTY. `destination` is for tests. */
+/** pino JSON on stdout (one record per event); pretty when stdout is a TTY (pino-pretty loaded only then). `destination` is for tests. */
 export function createLogger(opts: { level?: string; pretty?: boolean; destination?: NodeJS.WritableStream; secrets?: (string | undefined)[] } = {}): Logger {
   const secrets = secretForms(opts.secrets ?? []);
   const options: LoggerOptions = {
@@ -48,7 +48,7 @@ export function createLogger(opts: { level?: string; pretty?: boolean; destinati
   const usePretty = opts.pretty ?? (opts.destination === undefined && process.stdout.isTTY === true);
   // Synchronous streams (no transport worker): the last records before process.exit are never lost.
   const dest: DestinationStream = usePretty
-    ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss', sync: true, destination: 1 })
+    ? (createRequire(import.meta.url)('pino-pretty') as typeof import('pino-pretty'))({ colorize: true, translateTime: 'SYS:HH:MM:ss', sync: true, destination: 1 })
     : ((opts.destination as DestinationStream | undefined) ?? pino.destination({ fd: 1, sync: true }));
   return pino(options, redactingStream(dest, secrets));
 }

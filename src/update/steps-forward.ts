@@ -1,4 +1,3 @@
-import lockfile from 'proper-lockfile';
 import { existsSync } from 'node:fs';
 import { MoltError } from '../core/errors.js';
 import { EXIT } from '../supervisor/exit-codes.js';
@@ -31,7 +30,7 @@ export async function runTool(ctx: OpContext, step: string, code: Parameters<typ
 export async function withDbLock<T>(ctx: OpContext, fn: () => Promise<T>): Promise<T> {
   const db = ctx.sqlite[0];
   if (!db || !existsSync(db)) return fn();
-  const release = await lockfile.lock(db, { realpath: false, stale: 30_000, retries: { retries: 120, minTimeout: 250, maxTimeout: 1000 } });
+  const release = await (await import('proper-lockfile')).default.lock(db, { realpath: false, stale: 30_000, retries: { retries: 120, minTimeout: 250, maxTimeout: 1000 } });
   try {
     return await fn();
   } finally {

@@ -1,4 +1,5 @@
-import lockfile from 'proper-lockfile';
+// proper-lockfile (and graceful-fs under it) is loaded when a lock is first taken
+const lockfile = async () => (await import('proper-lockfile')).default;
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -30,7 +31,7 @@ async function clearStale(dataDir: string, logger: Logger): Promise<void> {
   } catch {
     owner = null;
   }
-  const locked = await lockfile.check(p.target, { lockfilePath: p.lock, realpath: false, stale: 10_000 }).catch(() => false);
+  const locked = await (await lockfile()).check(p.target, { lockfilePath: p.lock, realpath: false, stale: 10_000 }).catch(() => false);
   if (!locked) return;
   if (!owner || typeof owner.pid !== 'number') return; // no owner info: proper-lockfile's mtime staleness decides
   const stale = !alive(owner.pid) || (owner.pid === process.pid && owner.token !== TOKEN);
@@ -46,7 +47,7 @@ export async function acquireUpdateLock(dataDir: string, logger: Logger): Promis
   await clearStale(dataDir, logger);
   let release: () => Promise<void>;
   try {
-    release = await lockfile.lock(p.target, {
+    release = await (await lockfile()).lock(p.target, {
       lockfilePath: p.lock,
       realpath: false,
       stale: 10_000,
