@@ -88,21 +88,27 @@ test('a samples batch from the app is validated: malformed entries reject the wh
   assert.equal(parseSamples({ samples: Array.from({ length: 1001 }, () => ({ time: 1, status: 200, durationMs: 1 })) }), null);
 });
 
-test('an app on the first hand-off protocol (no close reports) owns its connections alone: when it drops one, the client sees the close', async (t) => {
-  const h = await handoffHarness(t, 'handoff', {}, 'handoff-v1-app.mjs');
-  await eventually(() => released(h.records) && handoffReady(h.records), 15_000, 'released with hand-off');
-  const socket = connect(h.port, '127.0.0.1');
+/** One raw GET on a fresh connection that stays open: what arrived, and how the connection ended (≤ 5 s). */
+function rawKeepAlive(t: { after(fn: () => unknown): void }, port: number): { data: () => string; outcome: Promise<string> } {
+  const socket = connect(port, '127.0.0.1');
   t.after(() => socket.destroy());
   let data = '';
   socket.on('data', (d) => (data += d));
-  const closed = new Promise<string>((resolve) => {
+  const outcome = new Promise<string>((resolve) => {
     socket.once('end', () => resolve('end'));
     socket.once('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
+    setTimeout(() => resolve('still open after 5 s'), 5000).unref();
   });
   socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
-  const outcome = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still open after 5 s'), 5000))]);
-  assert.match(data, /x-local-port: (\d+)/i);
-  assert.equal(Number(/x-local-port: (\d+)/i.exec(data)![1]), h.port, 'handed off');
+  return { data: () => data, outcome };
+}
+
+test('an app on the first hand-off protocol (no close reports) owns its connections alone: when it drops one, the client sees the close', async (t) => {
+  const h = await handoffHarness(t, 'handoff', {}, 'handoff-v1-app.mjs');
+  await eventually(() => released(h.records) && handoffReady(h.records), 15_000, 'released with hand-off');
+  const c = rawKeepAlive(t, h.port);
+  const outcome = await c.outcome;
+  assert.equal(Number(/x-local-port: (\d+)/i.exec(c.data())?.[1]), h.port, 'handed off');
   assert.equal(outcome, 'end', 'the app closed the idle connection after its keep-alive timeout and molt kept no copy');
   assert.equal(h.link.handedOpen, 0);
 });
@@ -110,18 +116,10 @@ test('an app on the first hand-off protocol (no close reports) owns its connecti
 test('while the app serves, a connection it drops between requests is closed for the client too (molt lets its copy go)', async (t) => {
   const h = await handoffHarness(t, 'handoff', { KEEPALIVE_MS: '300' });
   await eventually(() => released(h.records) && handoffReady(h.records), 15_000, 'released with hand-off');
-  const socket = connect(h.port, '127.0.0.1');
-  t.after(() => socket.destroy());
-  let data = '';
-  socket.on('data', (d) => (data += d));
-  const closed = new Promise<string>((resolve) => {
-    socket.once('end', () => resolve('end'));
-    socket.once('error', (e: NodeJS.ErrnoException) => resolve(`error ${e.code}`));
-  });
-  socket.write('GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+  const c = rawKeepAlive(t, h.port);
   await eventually(() => h.link.handedOpen === 1 || undefined, 5000, 'molt holds a copy while the app owns it');
-  const outcome = await Promise.race([closed, new Promise<string>((r) => setTimeout(() => r('still open after 5 s'), 5000))]);
-  assert.match(data, /^HTTP\/1.1 200/);
+  const outcome = await c.outcome;
+  assert.match(c.data(), /^HTTP\/1.1 200/);
   assert.equal(outcome, 'end', 'closed after the app\'s keep-alive timeout, not held open by molt');
   await eventually(() => h.link.handedOpen === 0 || undefined, 5000, 'molt dropped its copy');
 });
