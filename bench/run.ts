@@ -11,6 +11,7 @@ import { benchTelegram } from './telegram.js';
 import { benchTraffic } from './traffic-throughput.js';
 import { benchTrafficUpdate } from './traffic-update-window.js';
 import { benchTrafficHandoff } from './traffic-handoff.js';
+import { benchTrafficCrash } from './traffic-crash.js';
 
 const ROWS: Record<string, (root: string) => Promise<void>> = {
   update: benchUpdate,
@@ -18,6 +19,7 @@ const ROWS: Record<string, (root: string) => Promise<void>> = {
   traffic: benchTraffic,
   'traffic-update': benchTrafficUpdate,
   'traffic-handoff': benchTrafficHandoff,
+  'traffic-crash': benchTrafficCrash,
   backups: benchBackups,
   probation: benchProbation,
   'auto-update': benchAutoPoll,
