@@ -1,15 +1,16 @@
 import { createServer, type Agent, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { connect, createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
+import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from '../core/logger.js';
 import type { EventBus } from '../core/events.js';
 import { MoltError } from '../core/errors.js';
 import type { HoldInfo, RequestObserver, RequestSample, TrafficControl } from './api.js';
-import { renderHolding, type HoldingResponse } from './holding-page.js';
+import { rawHoldingAnswer, renderHolding, type HoldingRequest, type HoldingResponse } from './holding-page.js';
 import { forward, upstreamAgent } from './proxy.js';
 import { parserBinding, type ParserBinding } from './http-parser.js';
 import { SplicedConnection } from './splice.js';
+import { tunnelUpgrade } from './upgrade.js';
 import './events.js';
 
 /** Who answers the public port. */
@@ -75,7 +76,10 @@ export class TrafficFront implements TrafficControl {
     this.state = { kind: 'held', info: opts.initial ?? { reason: 'restart' }, since: this.now() };
     this.binding = opts.mechanism === 'http' ? null : parserBinding();
     this.http = createServer({ keepAliveTimeout: 5000 }, (req, res) => this.onRequest(req, res));
-    this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
+    this.http.on('upgrade', (req, socket, head) => {
+      const s = this.state;
+      tunnelUpgrade(req, socket, head, { held: s.kind === 'held' ? s.info : null, appHost: this.opts.appHost ?? '127.0.0.1', appPort: this.opts.appPort, holdingFor: (r, info) => this.holdingFor(r, info) });
+    });
     this.http.on('clientError', (_err, socket) => socket.destroy());
   }
 
@@ -230,12 +234,9 @@ export class TrafficFront implements TrafficControl {
   }
 
   /** The holding answer as raw HTTP/1.1 bytes, closing the connection (the client reconnects for its next request). */
-  private rawHolding(req: { accept?: string; acceptLanguage?: string; head: boolean }): string {
+  private rawHolding(req: HoldingRequest & { head: boolean }): string {
     const cur = this.state;
-    const info = cur.kind === 'held' ? cur.info : { reason: 'restart' as const };
-    const h = renderHolding(req, { info, retryAfter: this.opts.estimateSeconds?.() ?? 30, customHtml: this.opts.customHtml });
-    const headers = { ...h.headers, 'content-length': String(Buffer.byteLength(h.body)), connection: 'close', date: new Date().toUTCString() };
-    return `HTTP/1.1 503 Service Unavailable\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${req.head ? '' : h.body}`;
+    return rawHoldingAnswer(req, { info: cur.kind === 'held' ? cur.info : { reason: 'restart' }, retryAfter: this.opts.estimateSeconds?.() ?? 30, customHtml: this.opts.customHtml });
   }
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
@@ -273,28 +274,5 @@ export class TrafficFront implements TrafficControl {
   private settle(): void {
     this.inFlight--;
     if (this.inFlight === 0) for (const w of [...this.drainWaiters]) w();
-  }
-
-  // WebSocket and other upgrades: spliced at TCP level while released; the holding answer while held.
-  private onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
-    const s = this.state;
-    const refuse = (info: HoldInfo) => {
-      const h = this.holdingFor(req, info);
-      const lines = [`HTTP/1.1 503 Service Unavailable`, ...Object.entries({ ...h.headers, 'content-length': String(Buffer.byteLength(h.body)), connection: 'close' }).map(([k, v]) => `${k}: ${v}`)];
-      socket.end(`${lines.join('\r\n')}\r\n\r\n${h.body}`);
-    };
-    if (s.kind === 'held') return refuse(s.info);
-    const up = connect({ host: this.opts.appHost ?? '127.0.0.1', port: this.opts.appPort });
-    let connected = false;
-    up.once('connect', () => {
-      connected = true;
-      const raw: string[] = [];
-      for (let i = 0; i < req.rawHeaders.length; i += 2) raw.push(`${req.rawHeaders[i]}: ${req.rawHeaders[i + 1]}`);
-      up.write(`${req.method} ${req.url} HTTP/${req.httpVersion}\r\n${raw.join('\r\n')}\r\n\r\n`);
-      if (head.length) up.write(head);
-      up.pipe(socket).pipe(up);
-    });
-    up.on('error', () => (connected ? socket.destroy() : refuse({ reason: 'restart' })));
-    socket.on('error', () => up.destroy());
   }
 }

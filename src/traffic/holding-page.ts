@@ -97,3 +97,10 @@ export function renderHolding(req: HoldingRequest, opts: HoldingOptions): Holdin
     : builtinHtml(opts.info, seconds, lang);
   return { status: 503, headers: { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-language': lang === 'zh' ? 'zh-CN' : 'en', vary: 'Accept, Accept-Language' }, body };
 }
+
+/** The holding answer as raw HTTP/1.1 bytes with `Connection: close` (splice front and hand-off connections). */
+export function rawHoldingAnswer(req: HoldingRequest & { head: boolean }, opts: HoldingOptions): string {
+  const h = renderHolding(req, opts);
+  const headers = { ...h.headers, 'content-length': String(Buffer.byteLength(h.body)), connection: 'close', date: new Date().toUTCString() };
+  return `HTTP/1.1 503 Service Unavailable\r\n${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${req.head ? '' : h.body}`;
+}
