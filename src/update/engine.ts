@@ -15,7 +15,7 @@ import { pendingSteps, planSteps, type PlanKind } from './plan.js';
 import { assertRef, assertSha } from './refs.js';
 import { acquireUpdateLock } from './update-lock.js';
 import { assertDiskSpace, planRollback } from './preflight.js';
-import { resolveSqlitePaths } from './release-artifacts.js';
+import { preverifyRelease, resolveSqlitePaths } from './release-artifacts.js';
 import { describeOperation, pendingReleases } from './operation-info.js';
 import { recover, type RecoveryResult } from './recovery.js';
 
@@ -126,6 +126,7 @@ export class Engine implements UpdateEngine {
       if (cmd.ref !== undefined && cmd.sha !== undefined) throw new MoltError('MOLT_E_VALIDATION', 'give either ref or sha, not both');
       const wanted = cmd.sha !== undefined ? assertSha(cmd.sha) : assertRef(cmd.ref ?? this.p.config.branch, cmd.ref === undefined ? 'MOLT_BRANCH' : 'ref');
       const fromSha = await this.currentSha();
+      void preverifyRelease(this.p.config.dataDir, fromSha).catch(() => {}); // read-only, while git fetches
       await this.p.git.fetch(this.p.config.remote, this.abort.signal);
       const commits = cmd.sha === undefined ? await this.p.git.branchCommits(this.p.config.remote, wanted, fromSha) : [];
       const toSha = commits[0]?.sha ?? (await this.p.git.resolve(this.p.config.remote, wanted));

@@ -2,12 +2,12 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import Database from 'better-sqlite3';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
-import { atomicWriteJson, fsyncDir } from '../core/atomic-write.js';
+import { atomicWriteFileSync, fsyncDir } from '../core/atomic-write.js';
 import { createTarball, extractTarball, type Tarball } from '../artifacts/tarball.js';
 import { restoreSqlite, snapshotSqlite } from '../artifacts/sqlite-snapshot.js';
 import { sha256File } from '../artifacts/sha256.js';
 import { MoltError } from '../core/errors.js';
-import { reusableTarball, saveFingerprint, stableFingerprint } from './tree-fingerprint.js';
+import { reusableTarball, saveFingerprint, stableFingerprint, tarballIntact } from './tree-fingerprint.js';
 
 export interface SqliteBackup {
   target: string;
@@ -55,6 +55,12 @@ function sqliteRelatives(appDir: string, sqlite: string[]): string[] {
   });
 }
 
+/** Checks the release's tarball ahead of the backup that may keep it (read-only; the backup step re-checks cheaply). */
+export async function preverifyRelease(dataDir: string, sha: string): Promise<void> {
+  const m = await readManifest(dataDir, sha);
+  if (m) await tarballIntact(m.tarball);
+}
+
 export async function readManifest(dataDir: string, sha: string): Promise<ReleaseManifest | null> {
   try {
     return JSON.parse(await readFile(join(releaseDir(dataDir, sha), 'manifest.json'), 'utf8')) as ReleaseManifest;
@@ -93,7 +99,7 @@ export async function archiveRelease(opts: {
     }
   }
   const manifest: ReleaseManifest = { sha: opts.sha, createdAt, tarball, sqlite };
-  await atomicWriteJson(join(dir, 'manifest.json'), manifest);
+  atomicWriteFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n'); // small, on the update's critical path
   return { ...manifest, reused: !!kept };
 }
 

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteJson } from '../core/atomic-write.js';
@@ -75,6 +75,21 @@ export async function saveFingerprint(releaseDir: string, tarball: Tarball, entr
   await atomicWriteJson(path, { tarballSha256: tarball.sha256, entries } satisfies Fingerprint);
 }
 
+/** Tarballs whose sha256 was checked in this process, with the file's identity then (a changed file is re-read). */
+const checked = new Map<string, string>();
+
+/** True when the file holds exactly `t.sha256`; the preflight warms this up while git fetches. */
+export async function tarballIntact(t: Tarball): Promise<boolean> {
+  const s = await stat(t.path).catch(() => null);
+  if (!s) return false;
+  const key = `${t.sha256}:${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
+  if (checked.get(t.path) === key) return true;
+  const ok = (await sha256File(t.path).catch(() => null)) === t.sha256;
+  if (ok) checked.set(t.path, key);
+  else checked.delete(t.path);
+  return ok;
+}
+
 /** The release's existing tarball when the tree (app stopped) is exactly the one it holds and its checksum verifies. */
 export async function reusableTarball(releaseDir: string, tarball: Tarball | undefined, appDir: string, excludes: string[]): Promise<Tarball | null> {
   if (!tarball) return null;
@@ -85,10 +100,9 @@ export async function reusableTarball(releaseDir: string, tarball: Tarball | und
     return null;
   }
   if (fp.tarballSha256 !== tarball.sha256) return null;
-  const hashing = sha256File(tarball.path).catch(() => null);
+  const intact = tarballIntact(tarball);
   const now = walk(appDir, excludes);
-  const actual = await hashing;
   const keys = Object.keys(fp.entries);
   if (keys.length !== Object.keys(now.entries).length || keys.some((k) => now.entries[k] !== fp.entries[k])) return null;
-  return actual === tarball.sha256 ? tarball : null;
+  return (await intact) ? tarball : null;
 }
