@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './core/young-generation.js';
 import { COMMANDS } from './control/cli/registry.js';
 import { wantsHelp } from './control/cli/command.js';
 

@@ -3,11 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { EventBus } from '../core/events.js';
 import type { Logger } from '../core/logger.js';
 import type { UpdateEngine } from '../update/api.js';
-import { verifyCommitSignature } from '../update/signature.js';
-import { AutoUpdater } from './controller.js';
-import { resolveInstanceId } from './instance-id.js';
-import { gitRemote } from './remote.js';
-import { formatWindow } from './window.js';
+import type { AutoUpdater } from './controller.js';
 
 export interface StartAutoUpdaterDeps {
   config: Config;
@@ -26,6 +22,10 @@ export interface StartAutoUpdaterDeps {
 export async function startAutoUpdater(deps: StartAutoUpdaterDeps): Promise<AutoUpdater | null> {
   const { config, logger } = deps;
   if (config.autoUpdate === 'off') return null;
+  // loaded only when automatic updates are on: a supervisor without them does not carry the poller
+  const [{ verifyCommitSignature }, { AutoUpdater }, { resolveInstanceId }, { gitRemote }, { formatWindow }] = await Promise.all([
+    import('../update/signature.js'), import('./controller.js'), import('./instance-id.js'), import('./remote.js'), import('./window.js'),
+  ]);
   const instance = await resolveInstanceId({ configured: config.instanceId, dataDir: config.dataDir });
   const updater = new AutoUpdater({
     config,

@@ -4,7 +4,7 @@ import type { EventBus } from '../../core/events.js';
 import type { Logger } from '../../core/logger.js';
 import type { UpdateEngine } from '../../update/api.js';
 import { resolveAdminToken } from './token.js';
-import { startAdminServer, type AdminServer } from './server.js';
+import type { AdminServer } from './server.js';
 import type { AdminPlugin, StatusProviders, SupervisorView } from './types.js';
 import { registerMoltMetrics } from '../metrics.js';
 import { MoltError } from '../../core/errors.js';
@@ -38,6 +38,8 @@ export async function startAdmin(w: AdminWiring): Promise<AdminServer | null> {
   const demoDir = w.config.demoDir;
   const demo = demoDir ? (await import('../../demo/publish.js')).demoPublisher(demoDir) : undefined;
   const engineGetter = w.engine ?? (() => undefined);
+  // fastify and its plugins (~10 MB of RSS) are loaded only when the console is enabled
+  const { startAdminServer } = await import('./server.js');
   let server: AdminServer;
   try {
     server = await startAdminServer({
