@@ -228,11 +228,17 @@ export async function benchUpdate(root: string): Promise<void> {
       '',
       lat.skipped <= 1.2 * lat.floor
         ? 'The install-skipped update meets the 1.2× target.'
-        : 'Where the time goes (target missed): the floor is two git commands and a process restart; molt additionally takes the update lock, ' +
-          'fetches and resolves the target before touching anything (preflight), stops the app gracefully behind the holding page, writes a ' +
-          'code tarball and SQLite snapshots with sha256, fsyncs the journal before and after every step, waits for the health gate, and at ' +
-          'commit records history and keeps a hard-linked copy of the dependency tree for offline re-apply. Each of these is what makes the ' +
-          'update roll back cleanly or survive a power cut; the step list above shows their cost on this machine.',
+        : 'Where the time goes (target missed): the floor is `git fetch`, `git reset`, a stop and a start of the app. molt does the same ' +
+          'and on top, on the critical path: the admin request and the update lock; one `git log` that resolves the target and lists its ' +
+          'commits; a synchronous, fsynced journal write before each step\'s side effect (stop, backup, checkout, start); the backup step ' +
+          '(a walk of the stopped tree proving it is still what the current release\'s commit tarball holds, else a new tarball) and ' +
+          'the SQLite snapshots; `git clean` after the reset; the holding page while the app is down. The health gate ends the moment the ' +
+          'app\'s ready() arrives; the commit bookkeeping (tarball and fingerprint of the new release, history row) runs after traffic is ' +
+          'released and is not in the measured time. Each of these is what makes the update roll back cleanly or survive a power cut.',
+      '',
+      'Fairness of the floor (checked): same app and commit, both apps started with the same minimal environment (PATH, PORT; molt adds ' +
+        'its MOLT_* variables), both timed from the start of the operation to the first 200 carrying the new release on the port clients ' +
+        'use, polled every 5 ms; the app\'s cold first request (≈ 6–9 ms right after it is ready) is in both.',
       '',
       '### 2. Rollback time (RTO): failure detected → old release serving',
       '',
