@@ -1,82 +1,63 @@
-import Fastify, { type FastifyInstance } from 'fastify';
-import cookie from '@fastify/cookie';
-import formbody from '@fastify/formbody';
-import csrf from '@fastify/csrf-protection';
-import rateLimit from '@fastify/rate-limit';
-import fastifyStatic from '@fastify/static';
-import { MoltError } from '../../core/errors.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { FastifyInstance } from 'fastify';
 import type { AdminDeps } from './types.js';
-import { SessionStore } from './sessions.js';
-import { requireAuth, csrfForSessions } from './auth.js';
-import { errorHandler } from './http-errors.js';
 import { LogFeed } from './log-feed.js';
 import { EventStreams } from './event-stream.js';
-import { apiRoutes, type ApiContext } from './api-routes.js';
-import { pageRoutes } from './page-routes.js';
-import { errorPage } from './pages/layout.js';
-import { staticDir } from './assets.js';
 
 export interface AdminServer {
-  app: FastifyInstance;
   /** `http://host:port` once listening. */
   url: string;
   close(): Promise<void>;
 }
 
-/** Builds the console + API app without listening (tests use it with real HTTP via `listen`). */
-export async function buildAdminApp(deps: AdminDeps): Promise<{ app: FastifyInstance; feed: LogFeed; streams: EventStreams }> {
-  const app = Fastify({ logger: false, trustProxy: false, bodyLimit: 64 * 1024 });
-  const sessionTtlMs = deps.sessionTtlMs ?? 12 * 3_600_000;
-  const sessions = new SessionStore(sessionTtlMs);
+type Handler = (req: IncomingMessage, res: ServerResponse) => void;
+
+/**
+ * Starts the admin server on MOLT_ADMIN_HOST:MOLT_ADMIN_PORT (port 0 picks a free one). It listens at once, but
+ * fastify, its plugins and the routes (≈ 10 MB of RSS) are loaded on the first request that needs them: a supervisor
+ * whose console nobody opens does not carry them. The log feed and event streams start now, so the console shows
+ * everything since the start whenever it is first opened; GET /healthz (container health checks) is answered here.
+ */
+export async function startAdminServer(deps: AdminDeps): Promise<AdminServer> {
   const feed = new LogFeed(deps.supervisor, deps.events);
   const streams = new EventStreams(deps.events, feed);
-  const ctx: ApiContext = { deps, streams, logs: feed };
-
-  await app.register(cookie);
-  await app.register(formbody);
-  await app.register(csrf, { cookieKey: 'molt_csrf', cookieOpts: { path: '/', httpOnly: true, sameSite: 'strict' } });
-  await app.register(rateLimit, { global: false });
-  await app.register(fastifyStatic, { root: staticDir(), prefix: '/static/', maxAge: 0 });
-  app.setErrorHandler(errorHandler((status, message) => errorPage(status, message)));
-  app.setNotFoundHandler((req, reply) => {
-    const err = new MoltError('MOLT_E_NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`);
-    return reply.code(404).send({ error: { code: err.code, message: err.message } });
+  let handler: Handler | undefined;
+  let loading: Promise<FastifyInstance> | undefined;
+  const load = () =>
+    (loading ??= (async () => {
+      const { buildAdminApp } = await import('./app.js');
+      let h: Handler | undefined;
+      const { app } = await buildAdminApp(deps, { feed, streams, serverFactory: (fh) => ((h = fh as Handler), server) });
+      await app.ready();
+      handler = h;
+      return app;
+    })());
+  const server = createServer((req, res) => {
+    if (handler) return handler(req, res);
+    if (req.method === 'GET' && req.url === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }).end('{"ok":true}');
+    load().then(
+      () => handler!(req, res),
+      (err: unknown) => {
+        deps.logger.error({ event: 'admin_load_failed', error: String(err) }, 'admin console failed to load');
+        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: { code: 'MOLT_E_INTERNAL', message: 'admin console failed to load' } }));
+      },
+    );
   });
-  app.addHook('onResponse', async (req, reply) => {
-    if (req.url.startsWith('/static/') || req.url === '/healthz' || req.url === '/readyz') return;
-    deps.logger.debug({ event: 'admin_request', method: req.method, url: req.url.split('?')[0], status: reply.statusCode, actor: req.principal?.actor }, 'admin request');
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ host: deps.host, port: deps.port }, () => (server.off('error', reject), resolve()));
   });
-  app.addHook('preClose', async () => streams.closeAll());
-  app.addHook('onClose', async () => feed.close());
-
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_req, reply) => {
-    const sup = deps.supervisor.status();
-    const op = deps.engine?.running() ?? null;
-    const ready = sup.up && !op;
-    return reply.code(ready ? 200 : 503).send({ ready, appUp: sup.up, updateRunning: op !== null });
-  });
-
-  const nav = (deps.plugins ?? []).flatMap((p) => (p.nav ? [p.nav] : []));
-  await app.register(async (secured) => {
-    secured.addHook('onRequest', requireAuth(deps.token, sessions));
-    secured.addHook('preHandler', csrfForSessions(secured));
-    secured.get('/metrics', async (_req, reply) => reply.type(deps.metrics.contentType).send(await deps.metrics.metrics()));
-    await apiRoutes(secured, ctx);
-    for (const p of deps.plugins ?? []) await secured.register(p.plugin);
-  });
-  await app.register(async (pages) => pageRoutes(pages, { ...ctx, sessions, sessionTtlMs, nav }));
-  return { app, feed, streams };
-}
-
-/** Starts the admin server on MOLT_ADMIN_HOST:MOLT_ADMIN_PORT (port 0 picks a free one). */
-export async function startAdminServer(deps: AdminDeps): Promise<AdminServer> {
-  const { app } = await buildAdminApp(deps);
-  await app.listen({ host: deps.host, port: deps.port });
-  const addr = app.server.address();
+  const addr = server.address();
   const port = typeof addr === 'object' && addr ? addr.port : deps.port;
   const host = deps.host.includes(':') ? `[${deps.host}]` : deps.host;
   const url = `http://${host}:${port}`;
   deps.logger.info({ event: 'admin_listening', url, engine: deps.engine !== undefined }, `admin console on ${url}`);
-  return { app, url, close: () => app.close() };
+  const close = async () => {
+    const app = await loading?.catch(() => undefined);
+    if (app) await app.close(); // preClose/onClose hooks end the event streams and the feed
+    else streams.closeAll(), feed.close();
+    server.closeIdleConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  };
+  return { url, close };
 }
