@@ -232,7 +232,7 @@ export async function benchUpdate(root: string): Promise<void> {
           'and on top, on the critical path: the admin request and the update lock; one `git log` that resolves the target and lists its ' +
           'commits; a synchronous, fsynced journal write before each step\'s side effect (stop, backup, checkout, start); the backup step ' +
           '(a walk of the stopped tree proving it is still what the current release\'s commit tarball holds, else a new tarball) and ' +
-          'the SQLite snapshots; `git clean` after the reset; the holding page while the app is down. The health gate ends the moment the ' +
+          'the SQLite snapshots; `git clean` after the reset. The health gate ends the moment the ' +
           'app\'s ready() arrives; the commit bookkeeping (tarball and fingerprint of the new release, history row) runs after traffic is ' +
           'released and is not in the measured time. Each of these is what makes the update roll back cleanly or survive a power cut.',
       '',

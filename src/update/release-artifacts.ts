@@ -201,7 +201,7 @@ export async function dirSize(path: string): Promise<number> {
   const walk = async (p: string): Promise<void> => {
     const s = await stat(p).catch(() => null);
     if (!s) return;
-    if (s.isDirectory()) for (const n of await readdir(p).catch(() => [] as string[])) await walk(join(p, n));
+    if (s.isDirectory()) await Promise.all((await readdir(p).catch(() => [] as string[])).map((n) => walk(join(p, n)))); // the preflight waits on it
     else total += s.size;
   };
   await walk(path);
