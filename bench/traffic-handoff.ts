@@ -10,8 +10,9 @@ import autocannon from 'autocannon';
 import { waitStatus } from './lib/procs.js';
 import { median, fmtMs, fmtRatio } from './lib/stats.js';
 import { saveSection, table } from './lib/report.js';
+import { pm2Runtime } from './lib/pm2.js';
 
-const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5));
+const RUNS = Math.max(7, Number(process.env.BENCH_RUNS ?? 7));
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 const CONNECTIONS = 32;
 
@@ -54,11 +55,16 @@ export async function benchTrafficHandoff(root: string): Promise<void> {
     'example app alone': (port) => launch([example], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`) }),
     'behind molt, MOLT_TRAFFIC_MODE=splice': behind('splice'),
     'behind molt, hand-off (default)': behind('handoff'),
+    // reference: a supervisor that is never in the data path (the app listens on the port itself)
+    'under PM2 (fork mode, reference)': (port) => launch([pm2Runtime(root), 'start', example, '--name', 'example'], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`), PM2_HOME: join(work, `pm2-${port}`) }),
   };
   const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(setups).map((k) => [k, []]));
   try {
     for (let round = 0; round < RUNS; round++) {
-      for (const [name, make] of Object.entries(setups)) {
+      // rotated each round: no setup always runs right after the same other one (order effects on a shared box)
+      const order = Object.entries(setups);
+      const k = round % order.length;
+      for (const [name, make] of [...order.slice(k), ...order.slice(0, k)]) {
         const port = await freePort();
         const p = make(port, await freePort());
         try {
@@ -88,13 +94,15 @@ export async function benchTrafficHandoff(root: string): Promise<void> {
     return [k, m.rps.toFixed(0), fmtRatio(m.rps / base.rps), fmtRatio(median(paired)), fmtMs(m.p99), m.errors, samples[k].map((x) => x.rps.toFixed(0)).join(' / ')];
   });
   const body = [
-    `Load: autocannon, ${CONNECTIONS} keep-alive connections, ${LOAD_SECONDS} s after a 1 s warm-up, GET / of examples/app/server.mjs, median of ${RUNS} interleaved rounds.`,
+    `Load: autocannon, ${CONNECTIONS} keep-alive connections, ${LOAD_SECONDS} s after a 1 s warm-up, GET / of examples/app/server.mjs, median of ${RUNS} interleaved rounds (order rotated each round).`,
     '',
     table(['setup', 'req/s', 'vs alone', 'median per-round ratio', 'p99', 'errors', 'per round'], rows),
     '',
     'hand-off: molt accepts, passes each connection to the app over IPC (child.send with the socket) and is out of the',
     'data path; it keeps a paused copy of each connection so a crash or stop of the app costs clients nothing; the app',
     'counts answers per (status, latency bin) and sends the counts every 250 ms for probation. See docs/traffic.md.',
+    'PM2 in fork mode is the reference for "a supervisor out of the data path": the app listens on the port itself, so',
+    'whatever separates it from the app alone is this machine\'s run-to-run noise (2 shared vCPUs), not forwarding.',
   ].join('\n');
   await saveSection(root, { id: '51-traffic-handoff', title: 'Traffic: connection hand-off vs splice', body });
 }

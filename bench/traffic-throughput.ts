@@ -77,7 +77,10 @@ export async function benchTraffic(root: string): Promise<void> {
   const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(makers).map((k) => [k, []]));
   try {
     for (let round = 0; round < RUNS; round++) {
-      for (const [name, make] of Object.entries(makers)) {
+      // rotated each round: no setup always runs right after the same other one (order effects on a shared box)
+      const order = Object.entries(makers);
+      const k = round % order.length;
+      for (const [name, make] of [...order.slice(k), ...order.slice(0, k)]) {
         const s = make();
         try {
           await waitStatus(s.port, 200, 60_000, '/health').catch(() => waitStatus(s.port, 200, 30_000, '/'));
@@ -98,7 +101,7 @@ export async function benchTraffic(root: string): Promise<void> {
     return [k, m.rps.toFixed(0), fmtRatio(m.rps / med(base).rps), fmtMs(m.p99), m.errors];
   };
   const body = [
-    `Load: autocannon, ${CONNECTIONS} keep-alive connections, ${LOAD_SECONDS} s after a 1 s warm-up, GET /, median of ${RUNS} interleaved rounds.`,
+    `Load: autocannon, ${CONNECTIONS} keep-alive connections, ${LOAD_SECONDS} s after a 1 s warm-up, GET /, median of ${RUNS} interleaved rounds (order rotated each round).`,
     '',
     table(['setup', 'req/s', 'vs baseline', 'p99', 'errors'], [
       row('example app alone', 'example app alone'),
