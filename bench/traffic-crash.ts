@@ -1,13 +1,12 @@
 // Traffic during crash-restarts: bounded loopback load on MOLT_PORT while the app crashes (GET /crash → exit 1),
 // splice vs hand-off (default), and the app alone under a naive "restart on exit" loop for comparison.
 // Counts connection errors (refused, reset, timeout) and holding-page answers per crash.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoad } from '../test/traffic/load.js';
 import { freePort } from '../test/helpers/molt-process.js';
-import { waitStatus } from './lib/procs.js';
+import { launchDetached, waitStatus, type Launched } from './lib/procs.js';
 import { median } from './lib/stats.js';
 import { saveSection, table } from './lib/report.js';
 
@@ -16,18 +15,7 @@ const WORKERS = 8;
 
 interface Round { responses: number; errors: number; holding: number }
 
-function launch(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: process.env.BENCH_DEBUG ? 'inherit' : 'ignore', detached: true });
-}
 
-async function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const done = new Promise((r) => p.once('exit', r));
-  try { process.kill(-p.pid!, 'SIGTERM'); } catch { /* gone */ }
-  const t = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, 8000);
-  await done;
-  clearTimeout(t);
-}
 
 /** `CRASHES` crashes under load: each round = 300 ms of load, GET /crash, load until the app answered 200 again + 300 ms. */
 async function crashRounds(port: number, up: () => Promise<void>): Promise<Round[]> {
@@ -55,7 +43,7 @@ export async function benchTrafficCrash(root: string): Promise<void> {
   try {
     for (const mode of ['handoff', 'splice']) {
       const port = await freePort();
-      const p = launch([cli, 'run', '--', process.execPath, app], {
+      const p = launchDetached(process.execPath, [cli, 'run', '--', process.execPath, app], {
         MOLT_PORT: String(port), MOLT_APP_PORT: String(await freePort()), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `d${port}`),
         MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_AUTO_UPDATE: 'off', MOLT_TRAFFIC_MODE: mode,
         MOLT_BACKOFF_INITIAL: '100ms', MOLT_HEALTH_INTERVAL: '50ms', MOLT_HEALTH_SUCCESSES: '1', MOLT_MIN_UPTIME: '1s', MOLT_CRASH_LOOP_RESTARTS: '1000',
@@ -63,17 +51,17 @@ export async function benchTrafficCrash(root: string): Promise<void> {
       try {
         results[mode] = await crashRounds(port, async () => void (await waitStatus(port, 200, 30_000, '/health')));
       } finally {
-        await stop(p);
+        await p.stop();
       }
     }
     // Baseline: the app alone, restarted by a shell-style loop the moment it exits (what `restart: always` does).
     const port = await freePort();
-    let alone: ChildProcess | undefined;
+    let alone: Launched | undefined;
     let running = true;
     const loop = async () => {
       while (running) {
-        alone = launch([app], { PORT: String(port) });
-        await new Promise((r) => alone!.once('exit', r));
+        alone = launchDetached(process.execPath, [app], { PORT: String(port) });
+        await new Promise((r) => alone!.proc.once('exit', r));
       }
     };
     void loop();
@@ -81,7 +69,7 @@ export async function benchTrafficCrash(root: string): Promise<void> {
       results.alone = await crashRounds(port, async () => void (await waitStatus(port, 200, 30_000, '/health')));
     } finally {
       running = false;
-      if (alone) await stop(alone);
+      if (alone) await alone.stop();
     }
   } finally {
     await rm(work, { recursive: true, force: true });

@@ -1,13 +1,12 @@
 // Traffic hand-off section: req/s and p99 of the example app alone vs behind `molt run` in splice mode (default)
 // vs MOLT_TRAFFIC_MODE=handoff (the SDK's listen() takes each connection over IPC). Rounds are interleaved so
 // background load on the shared machine hits every setup alike; medians are reported.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { waitStatus } from './lib/procs.js';
+import { launchDetached, waitStatus, type Launched } from './lib/procs.js';
 import { median, fmtMs, fmtRatio } from './lib/stats.js';
 import { saveSection, table } from './lib/report.js';
 import { pm2Runtime } from './lib/pm2.js';
@@ -18,18 +17,7 @@ const CONNECTIONS = 32;
 
 interface Sample { rps: number; p99: number; errors: number }
 
-function launch(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: process.env.BENCH_DEBUG ? 'inherit' : 'ignore', detached: true });
-}
 
-async function stop(p: ChildProcess): Promise<void> {
-  if (p.exitCode !== null || p.signalCode !== null) return;
-  const done = new Promise((r) => p.once('exit', r));
-  try { process.kill(-p.pid!, 'SIGTERM'); } catch { /* gone */ }
-  const t = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, 8000);
-  await done;
-  clearTimeout(t);
-}
 
 // Ports from the OS: fixed ranges collided with other processes on the shared machine.
 function freePort(): Promise<number> {
@@ -47,16 +35,16 @@ export async function benchTrafficHandoff(root: string): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'molt-bench-handoff-'));
   const example = join(root, 'examples', 'app', 'server.mjs');
   const cli = join(root, 'dist', 'src', 'cli.js');
-  const behind = (mode: string) => (port: number, appPort: number) => launch([cli, 'run', '--', process.execPath, example], {
+  const behind = (mode: string) => (port: number, appPort: number) => launchDetached(process.execPath, [cli, 'run', '--', process.execPath, example], {
     MOLT_PORT: String(port), MOLT_APP_PORT: String(appPort), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `d${port}`),
     MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_AUTO_UPDATE: 'off', MOLT_TRAFFIC_MODE: mode,
   });
-  const setups: Record<string, (port: number, appPort: number) => ChildProcess> = {
-    'example app alone': (port) => launch([example], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`) }),
+  const setups: Record<string, (port: number, appPort: number) => Launched> = {
+    'example app alone': (port) => launchDetached(process.execPath, [example], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`) }),
     'behind molt, MOLT_TRAFFIC_MODE=splice': behind('splice'),
     'behind molt, hand-off (default)': behind('handoff'),
     // reference: a supervisor that is never in the data path (the app listens on the port itself)
-    'under PM2 (fork mode, reference)': (port) => launch([pm2Runtime(root), 'start', example, '--name', 'example'], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`), PM2_HOME: join(work, `pm2-${port}`) }),
+    'under PM2 (fork mode, reference)': (port) => launchDetached(process.execPath, [pm2Runtime(root), 'start', example, '--name', 'example'], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`), PM2_HOME: join(work, `pm2-${port}`) }),
   };
   const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(setups).map((k) => [k, []]));
   try {
@@ -78,7 +66,7 @@ export async function benchTrafficHandoff(root: string): Promise<void> {
           samples[name].push({ rps: r.requests.average, p99: r.latency.p99, errors: r.errors + r.timeouts + r.non2xx });
           process.stdout.write(`  traffic-handoff ${name} round ${round + 1}: ${r.requests.average.toFixed(0)} req/s p99 ${r.latency.p99} ms\n`);
         } finally {
-          await stop(p);
+          await p.stop();
         }
       }
     }

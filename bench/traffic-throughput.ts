@@ -1,12 +1,11 @@
 // Traffic section: req/s and p99 of the example app alone vs behind molt (hand-off, the default; splice) vs a raw TCP
 // splice, and of a minimal fastify app with and without the SDK maintenance plugin. Rounds are interleaved so
 // background load on the shared machine hits every setup alike; medians are reported.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { waitStatus } from './lib/procs.js';
+import { launchDetached, waitStatus, type Launched } from './lib/procs.js';
 import { median, fmtMs, fmtRatio } from './lib/stats.js';
 import { saveSection, table } from './lib/report.js';
 
@@ -16,23 +15,10 @@ const CONNECTIONS = 32;
 // below the ephemeral range (32768–60999), so client sockets of other processes never hold these ports
 let nextPort = 23400;
 
-interface Setup { name: string; port: number; procs: ChildProcess[] }
+interface Setup { name: string; port: number; procs: Launched[] }
 interface Sample { rps: number; p99: number; errors: number }
 
-function launch(cmd: string, args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(cmd, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: process.env.BENCH_DEBUG ? 'inherit' : 'ignore', detached: true });
-}
 
-async function stop(procs: ChildProcess[]): Promise<void> {
-  await Promise.all(procs.map(async (p) => {
-    if (p.exitCode !== null || p.signalCode !== null) return;
-    const done = new Promise((r) => p.once('exit', r));
-    try { process.kill(-p.pid!, 'SIGTERM'); } catch { /* gone */ }
-    const t = setTimeout(() => { try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } }, 8000);
-    await done;
-    clearTimeout(t);
-  }));
-}
 
 async function measure(port: number, path: string): Promise<Sample> {
   const r = await autocannon({ url: `http://127.0.0.1:${port}${path}`, connections: CONNECTIONS, duration: LOAD_SECONDS, pipelining: 1 });
@@ -47,31 +33,31 @@ export async function benchTraffic(root: string): Promise<void> {
   const splice = join(root, 'dist', 'bench', 'traffic-splice.js');
   const behindMolt = (env: Record<string, string>): Setup => {
     const port = nextPort; nextPort += 2;
-    return { name: 'behind molt', port, procs: [launch(process.execPath, [cli, 'run', '--', process.execPath, example], {
+    return { name: 'behind molt', port, procs: [launchDetached(process.execPath, [cli, 'run', '--', process.execPath, example], {
       MOLT_PORT: String(port), MOLT_APP_PORT: String(port + 1), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `d${port}`), MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_AUTO_UPDATE: 'off', ...env,
     })] };
   };
   const makers: Record<string, () => Setup> = {
     'example app alone': () => {
       const port = nextPort++;
-      return { name: 'example app alone', port, procs: [launch(process.execPath, [example], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`) })] };
+      return { name: 'example app alone', port, procs: [launchDetached(process.execPath, [example], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`) })] };
     },
     'example app behind molt (default: hand-off)': () => behindMolt({}),
     'example app behind molt, MOLT_TRAFFIC_MODE=splice (any app)': () => behindMolt({ MOLT_TRAFFIC_MODE: 'splice' }),
     'example app behind a raw TCP splice (reference)': () => {
       const port = nextPort; nextPort += 2;
       return { name: 'splice', port, procs: [
-        launch(process.execPath, [example], { PORT: String(port + 1), MOLT_DATA_DIR: join(work, `d${port}`) }),
-        launch(process.execPath, [splice, String(port), String(port + 1)], {}),
+        launchDetached(process.execPath, [example], { PORT: String(port + 1), MOLT_DATA_DIR: join(work, `d${port}`) }),
+        launchDetached(process.execPath, [splice, String(port), String(port + 1)], {}),
       ] };
     },
     'fastify, no plugin': () => {
       const port = nextPort++;
-      return { name: 'fastify', port, procs: [launch(process.execPath, [fastifyApp], { PORT: String(port) })] };
+      return { name: 'fastify', port, procs: [launchDetached(process.execPath, [fastifyApp], { PORT: String(port) })] };
     },
     'fastify + maintenance plugin (inactive)': () => {
       const port = nextPort++;
-      return { name: 'fastify+plugin', port, procs: [launch(process.execPath, [fastifyApp], { PORT: String(port), MAINTENANCE: '1', MOLT_DATA_DIR: join(work, `d${port}`) })] };
+      return { name: 'fastify+plugin', port, procs: [launchDetached(process.execPath, [fastifyApp], { PORT: String(port), MAINTENANCE: '1', MOLT_DATA_DIR: join(work, `d${port}`) })] };
     },
   };
   const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(makers).map((k) => [k, []]));
@@ -88,7 +74,7 @@ export async function benchTraffic(root: string): Promise<void> {
           samples[name].push(await measure(s.port, '/'));
           process.stdout.write(`  traffic ${name} round ${round + 1}: ${samples[name].at(-1)!.rps.toFixed(0)} req/s\n`);
         } finally {
-          await stop(s.procs);
+          await Promise.all(s.procs.map((p) => p.stop()));
         }
       }
     }

@@ -66,7 +66,7 @@ export interface Launched {
 
 /** Starts `cmd` as the leader of its own process group with a minimal environment plus `env`. */
 export function launchDetached(cmd: string, args: string[], env: Record<string, string>): Launched {
-  const proc = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: 'ignore', detached: true });
+  const proc = spawn(cmd, args, { env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, stdio: process.env.BENCH_DEBUG ? 'inherit' : 'ignore', detached: true });
   const killGroup = (sig: NodeJS.Signals) => {
     try {
       process.kill(-proc.pid!, sig);
