@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLoad } from '../test/traffic/load.js';
 import { freePort } from '../test/helpers/molt-process.js';
-import { launchDetached, waitStatus, type Launched } from './lib/procs.js';
+import { launchDetached, launchMolt, waitStatus, type Launched } from './lib/procs.js';
 import { median } from './lib/stats.js';
 import { saveSection, table } from './lib/report.js';
 
@@ -38,15 +38,12 @@ async function crashRounds(port: number, up: () => Promise<void>): Promise<Round
 export async function benchTrafficCrash(root: string): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'molt-bench-crash-'));
   const app = join(root, 'test', 'fixtures', 'traffic-handoff-app.mjs');
-  const cli = join(root, 'dist', 'src', 'cli.js');
   const results: Record<string, Round[]> = {};
   try {
     for (const mode of ['handoff', 'splice']) {
       const port = await freePort();
-      const p = launchDetached(process.execPath, [cli, 'run', '--', process.execPath, app], {
-        MOLT_PORT: String(port), MOLT_APP_PORT: String(await freePort()), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `d${port}`),
-        MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_AUTO_UPDATE: 'off', MOLT_TRAFFIC_MODE: mode,
-        MOLT_BACKOFF_INITIAL: '100ms', MOLT_HEALTH_INTERVAL: '50ms', MOLT_HEALTH_SUCCESSES: '1', MOLT_MIN_UPTIME: '1s', MOLT_CRASH_LOOP_RESTARTS: '1000',
+      const p = launchMolt(root, app, { port, appPort: await freePort(), appDir: work, dataDir: join(work, `d${port}`) }, {
+        MOLT_TRAFFIC_MODE: mode, MOLT_BACKOFF_INITIAL: '100ms', MOLT_HEALTH_INTERVAL: '50ms', MOLT_HEALTH_SUCCESSES: '1', MOLT_MIN_UPTIME: '1s', MOLT_CRASH_LOOP_RESTARTS: '1000',
       });
       try {
         results[mode] = await crashRounds(port, async () => void (await waitStatus(port, 200, 30_000, '/health')));

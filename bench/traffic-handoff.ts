@@ -6,8 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { launchDetached, waitStatus, type Launched } from './lib/procs.js';
-import { median, fmtMs, fmtRatio } from './lib/stats.js';
+import { launchDetached, launchMolt, waitStatus, type Launched } from './lib/procs.js';
+import { median, fmtMs, fmtRatio, rotated } from './lib/stats.js';
 import { saveSection, table } from './lib/report.js';
 import { pm2Runtime } from './lib/pm2.js';
 
@@ -34,11 +34,8 @@ function freePort(): Promise<number> {
 export async function benchTrafficHandoff(root: string): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'molt-bench-handoff-'));
   const example = join(root, 'examples', 'app', 'server.mjs');
-  const cli = join(root, 'dist', 'src', 'cli.js');
-  const behind = (mode: string) => (port: number, appPort: number) => launchDetached(process.execPath, [cli, 'run', '--', process.execPath, example], {
-    MOLT_PORT: String(port), MOLT_APP_PORT: String(appPort), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `d${port}`),
-    MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_AUTO_UPDATE: 'off', MOLT_TRAFFIC_MODE: mode,
-  });
+  const behind = (mode: string) => (port: number, appPort: number) =>
+    launchMolt(root, example, { port, appPort, appDir: work, dataDir: join(work, `d${port}`) }, { MOLT_TRAFFIC_MODE: mode });
   const setups: Record<string, (port: number, appPort: number) => Launched> = {
     'example app alone': (port) => launchDetached(process.execPath, [example], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`) }),
     'behind molt, MOLT_TRAFFIC_MODE=splice': behind('splice'),
@@ -49,10 +46,7 @@ export async function benchTrafficHandoff(root: string): Promise<void> {
   const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(setups).map((k) => [k, []]));
   try {
     for (let round = 0; round < RUNS; round++) {
-      // rotated each round: no setup always runs right after the same other one (order effects on a shared box)
-      const order = Object.entries(setups);
-      const k = round % order.length;
-      for (const [name, make] of [...order.slice(k), ...order.slice(0, k)]) {
+      for (const [name, make] of rotated(Object.entries(setups), round)) {
         const port = await freePort();
         const p = make(port, await freePort());
         try {

@@ -5,8 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { launchDetached, waitStatus, type Launched } from './lib/procs.js';
-import { median, fmtMs, fmtRatio } from './lib/stats.js';
+import { launchDetached, launchMolt, waitStatus, type Launched } from './lib/procs.js';
+import { median, fmtMs, fmtRatio, rotated } from './lib/stats.js';
 import { saveSection, table } from './lib/report.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -29,13 +29,10 @@ export async function benchTraffic(root: string): Promise<void> {
   const work = await mkdtemp(join(tmpdir(), 'molt-bench-traffic-'));
   const example = join(root, 'examples', 'app', 'server.mjs');
   const fastifyApp = join(root, 'bench', 'apps', 'traffic-fastify.mjs');
-  const cli = join(root, 'dist', 'src', 'cli.js');
   const splice = join(root, 'dist', 'bench', 'traffic-splice.js');
   const behindMolt = (env: Record<string, string>): Setup => {
     const port = nextPort; nextPort += 2;
-    return { name: 'behind molt', port, procs: [launchDetached(process.execPath, [cli, 'run', '--', process.execPath, example], {
-      MOLT_PORT: String(port), MOLT_APP_PORT: String(port + 1), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: work, MOLT_DATA_DIR: join(work, `d${port}`), MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_AUTO_UPDATE: 'off', ...env,
-    })] };
+    return { name: 'behind molt', port, procs: [launchMolt(root, example, { port, appPort: port + 1, appDir: work, dataDir: join(work, `d${port}`) }, env)] };
   };
   const makers: Record<string, () => Setup> = {
     'example app alone': () => {
@@ -63,10 +60,7 @@ export async function benchTraffic(root: string): Promise<void> {
   const samples: Record<string, Sample[]> = Object.fromEntries(Object.keys(makers).map((k) => [k, []]));
   try {
     for (let round = 0; round < RUNS; round++) {
-      // rotated each round: no setup always runs right after the same other one (order effects on a shared box)
-      const order = Object.entries(makers);
-      const k = round % order.length;
-      for (const [name, make] of [...order.slice(k), ...order.slice(0, k)]) {
+      for (const [name, make] of rotated(Object.entries(makers), round)) {
         const s = make();
         try {
           await waitStatus(s.port, 200, 60_000, '/health').catch(() => waitStatus(s.port, 200, 30_000, '/'));

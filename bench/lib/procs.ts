@@ -1,5 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:http';
+import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 
 interface Proc { pid: number; ppid: number; cmd: string; rssKb: number; cpuTicks: number }
@@ -85,4 +86,22 @@ export function launchDetached(cmd: string, args: string[], env: Record<string, 
       clearTimeout(t);
     },
   };
+}
+
+/** Where a benchmarked `molt run` listens and keeps its files. */
+export interface MoltPorts {
+  port: number;
+  appPort: number;
+  /** MOLT_APP_DIR */
+  appDir: string;
+  /** MOLT_DATA_DIR */
+  dataDir: string;
+}
+
+/** `molt run -- node <app>` for a bench row: no admin console, no tini, no auto updates, warnings only; plus `env`. */
+export function launchMolt(root: string, app: string, where: MoltPorts, env: Record<string, string> = {}): Launched {
+  return launchDetached(process.execPath, [join(root, 'dist', 'src', 'cli.js'), 'run', '--', process.execPath, app], {
+    MOLT_PORT: String(where.port), MOLT_APP_PORT: String(where.appPort), MOLT_ADMIN_PORT: '0', MOLT_APP_DIR: where.appDir, MOLT_DATA_DIR: where.dataDir,
+    MOLT_LOG_LEVEL: 'warn', MOLT_TINI: 'off', MOLT_AUTO_UPDATE: 'off', ...env,
+  });
 }

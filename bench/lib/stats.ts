@@ -27,3 +27,9 @@ export async function timed(fn: () => Promise<unknown>): Promise<number> {
   await fn();
   return performance.now() - t;
 }
+
+/** `xs` rotated left by `round` places: interleaved rounds where no setup always runs right after the same other one. */
+export function rotated<T>(xs: readonly T[], round: number): T[] {
+  const k = xs.length ? round % xs.length : 0;
+  return [...xs.slice(k), ...xs.slice(0, k)];
+}
