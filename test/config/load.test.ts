@@ -78,3 +78,9 @@ test('the README table lists every variable with its default', () => {
   for (const spec of Object.values(VARS)) assert.ok(md.includes(`\`${spec.env}\``), spec.env);
   assert.match(md, /\| `MOLT_STOP_TIMEOUT` \| `10s` \|/);
 });
+
+test('connection hand-off is the default traffic mode; an unknown mode is one problem naming both choices', () => {
+  assert.equal(ok({}).trafficMode, 'handoff');
+  assert.equal(ok({ MOLT_TRAFFIC_MODE: 'splice' }).trafficMode, 'splice');
+  assert.deepEqual(problems({ MOLT_TRAFFIC_MODE: 'fast' }), ['MOLT_TRAFFIC_MODE="fast": expected one of splice | handoff']);
+});
