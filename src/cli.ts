@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import './core/young-generation.js';
+import './core/tick-shape.js';
 import { COMMANDS } from './control/cli/registry.js';
 import { wantsHelp } from './control/cli/command.js';
 

@@ -2,6 +2,7 @@
  * molt's app SDK (`import { ... } from 'molt/sdk'`): maintenance mode, update requests, migrations,
  * readiness and the listen helper. See docs/sdk.md and examples/app/.
  */
+import '../core/tick-shape.js';
 export { maintenance, allowMatcher, type MaintenanceOptions } from './maintenance.js';
 export { MaintenanceWatcher, LOCK_FILE, type MaintenanceSnapshot, type MaintenanceWatcherOptions } from './maintenance-state.js';
 export { requestUpdate, type UpdateRequestInput, type RequestUpdateOptions, type RequestUpdateResult } from './request-update.js';
