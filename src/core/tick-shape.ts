@@ -1,28 +1,38 @@
-import { AsyncResource } from 'node:async_hooks';
+import { createHook } from 'node:async_hooks';
 
 /**
  * Keeps V8's hidden classes for Node's next-tick objects alive for the life of the process.
  *
- * Why: `process.nextTick` builds every tick with `{ [async_id_symbol], [trigger_async_id_symbol], callback, args }`.
- * A literal with computed keys has no boilerplate, so nothing but live tick objects holds the hidden classes (maps)
- * of that shape, and V8 holds them weakly. One full GC at a moment when no tick is queued (an idle server between
- * requests) frees them; the next ticks rebuild them, V8's feedback for the literal turns megamorphic and the
- * optimized nextTick from then on defines three of its four properties through the runtime: ~3–4× slower for the
- * rest of the process, and an HTTP request runs several ticks. Measured in docs/traffic.md ("nextTick"); a plain
- * Node 20 script reproduces it with one `gc()`. One object of the same shape kept here pins those maps.
+ * Why: `process.nextTick` builds every tick with an object literal with computed keys
+ * (`{ [async_id_symbol]: …, [trigger_async_id_symbol]: …, callback, args }`, Node 22 adds a context-frame key). Such a
+ * literal has no boilerplate, so only live tick objects hold the hidden classes (maps) of that shape, and V8 holds
+ * them weakly. One full GC at a moment when no tick is queued (an idle server between requests, startup) frees them;
+ * the next ticks rebuild them, V8's feedback for the literal turns megamorphic and the optimized nextTick from then on
+ * defines most of its properties through the runtime: ~3–4× slower for the rest of the process, and an HTTP request
+ * runs several ticks. docs/traffic.md ("nextTick") has the measurements; plain Node reproduces it with one `gc()`.
+ * Keeping one real tick object pins those maps.
  */
 let keeper: object | undefined;
 
-/** Creates the keeper once; does nothing if this Node's tick objects are not built the way described above. */
+/** Keeps one tick object (once). Returns it, or undefined when this Node does not report ticks to async hooks. */
 export function keepTickShape(): object | undefined {
   if (keeper !== undefined) return keeper;
-  const probe = new AsyncResource('MOLT_TICK_SHAPE', { requireManualDestroy: true });
-  const [idKey, triggerKey] = Object.getOwnPropertySymbols(probe);
-  if (idKey?.description !== 'async_id_symbol' || triggerKey?.description !== 'trigger_async_id_symbol') return undefined;
-  const record = probe as unknown as Record<symbol, number>;
-  // Same keys, order and value kinds as the literal in node:internal/process/task_queues.
-  keeper = { [idKey]: record[idKey], [triggerKey]: record[triggerKey], callback: keepTickShape, args: undefined };
+  // A hook enabled for exactly one nextTick: the only public way to reach the object the real literal built (the
+  // symbols are module-private in Node 22). Disabling restores Node's hook-free fast paths.
+  const hook = createHook({
+    init(_id, type, _trigger, resource) {
+      if (type === 'TickObject' && keeper === undefined) keeper = resource as object;
+    },
+  });
+  hook.enable();
+  try {
+    process.nextTick(keptTick);
+  } finally {
+    hook.disable();
+  }
   return keeper;
 }
+
+function keptTick(): void {}
 
 keepTickShape();

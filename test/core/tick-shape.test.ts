@@ -28,9 +28,9 @@ test('the kept object has exactly the hidden class of a queued tick, before and 
 
 test("nextTick's tick literal stays monomorphic across full GCs taken while no tick is queued", async (t) => {
   const withKeeper = await probe(KEEPER);
-  assert.equal(withKeeper.literalSlots, 4, 'nextTick defines four properties through literal feedback slots');
+  assert.ok(withKeeper.literalSlots >= 4, 'nextTick defines its tick properties through literal feedback slots (4 on Node 20, 5 on 22)');
   assert.equal(withKeeper.megamorphic, 0);
   const control = await probe('none');
   if (control.megamorphic === 0) t.diagnostic('this Node no longer loses the tick shape on GC; the keeper is harmless');
-  else assert.equal(control.megamorphic, 3, 'without the keeper the same GCs turn the other three definitions megamorphic');
+  else assert.equal(control.megamorphic, control.literalSlots - 1, 'without the keeper the same GCs turn every definition after the first megamorphic');
 });
