@@ -8,7 +8,9 @@
 #
 # PID 1 is tini (started by the entrypoint), molt runs below it as the unprivileged user `molt`, the app below molt.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+# Node 22 LTS: Node 20 reached end of life in April 2026 and some fastify plugin dependencies declare node >= 22.
+# molt's suite runs on 20 and 22 (.ci/run).
+ARG NODE_IMAGE=node:22-bookworm-slim
 
 # ---- build: compile molt, keep only production dependencies ------------------------------------------------------
 FROM ${NODE_IMAGE} AS molt-build
