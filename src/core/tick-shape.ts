@@ -19,16 +19,20 @@ export function keepTickShape(): object | undefined {
   if (keeper !== undefined) return keeper;
   // A hook enabled for exactly one nextTick: the only public way to reach the object the real literal built (the
   // symbols are module-private in Node 22). Disabling restores Node's hook-free fast paths.
-  const hook = createHook({
-    init(_id, type, _trigger, resource) {
-      if (type === 'TickObject' && keeper === undefined) keeper = resource as object;
-    },
-  });
-  hook.enable();
   try {
-    process.nextTick(keptTick);
-  } finally {
-    hook.disable();
+    const hook = createHook({
+      init(_id, type, _trigger, resource) {
+        if (type === 'TickObject' && keeper === undefined) keeper = resource as object;
+      },
+    });
+    hook.enable();
+    try {
+      process.nextTick(keptTick);
+    } finally {
+      hook.disable();
+    }
+  } catch {
+    // an optimisation only: a Node without this API keeps working, just without the pin
   }
   return keeper;
 }
