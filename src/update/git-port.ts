@@ -2,16 +2,24 @@ import { execFile } from 'node:child_process';
 import { MoltError } from '../core/errors.js';
 import type { CommitInfo } from './api.js';
 import { assertRef, assertRemote, FULL_SHA_RE } from './refs.js';
+import { linearBranchCommits } from './git-objects.js';
 
 /** Git as a port: every ref reaching it has been validated and follows `--end-of-options`. */
 export interface GitPort {
   head(): Promise<string>;
-  fetch(remote: string, signal?: AbortSignal): Promise<void>;
+  /** `deferMaintenance`: no `git maintenance run --auto` after the fetch (the caller runs `maintain()` later). */
+  fetch(remote: string, signal?: AbortSignal, opts?: { deferMaintenance?: boolean }): Promise<void>;
+  /** `git maintenance run --auto`: what a fetch would have run itself (repacks only past git's thresholds). */
+  maintain(): Promise<void>;
   /** Full sha of a ref (remote branch, tag) or sha prefix; MOLT_E_REF_UNKNOWN when absent. */
   resolve(remote: string, refOrSha: string): Promise<string>;
   resetHard(sha: string, signal?: AbortSignal): Promise<void>;
   /** Removes untracked files the repo's .gitignore does not protect; `keep` are extra patterns never removed. */
   clean(keep: string[]): Promise<void>;
+  /** What `clean(keep)` would remove now (dry run, nothing changes). */
+  uncleaned(keep: string[]): Promise<string[]>;
+  /** Paths of `.gitignore` files that differ between two commits. */
+  ignoreRulesChanged(from: string, to: string): Promise<string[]>;
   describe(sha: string): Promise<CommitInfo>;
   /** Commits reachable from `to` but not from `from`, newest first (at most `max`). */
   log(from: string, to: string, max?: number): Promise<CommitInfo[]>;
@@ -80,9 +88,14 @@ export function createGitPort(appDir: string): GitPort {
   };
   return {
     head: () => wrap('rev-parse HEAD', async () => (await g().raw(['rev-parse', '--verify', 'HEAD'])).trim()),
-    fetch: (remote, signal) => wrap(`fetch ${remote}`, async () => {
-      await g(signal).raw(['fetch', '--quiet', '--prune', '--tags', '--force', '--end-of-options', assertRemote(remote)]);
+    fetch: (remote, signal, opts) => wrap(`fetch ${remote}`, async () => {
+      // maintenance.auto=false: a git before 2.29 ignores the key (and runs its own gc --auto as before)
+      const defer = opts?.deferMaintenance ? ['-c', 'maintenance.auto=false'] : [];
+      await g(signal).raw([...defer, 'fetch', '--quiet', '--prune', '--tags', '--force', '--end-of-options', assertRemote(remote)]);
     }),
+    maintain: async () => {
+      await g().raw(['maintenance', 'run', '--auto', '--quiet']).catch(() => {}); // best effort, like fetch's own
+    },
     async resolve(remote, refOrSha) {
       assertRef(refOrSha);
       for (const cand of [`refs/remotes/${assertRemote(remote)}/${refOrSha}`, `refs/tags/${refOrSha}`]) {
@@ -103,6 +116,14 @@ export function createGitPort(appDir: string): GitPort {
     clean: (keep) => wrap('clean', async () => {
       await g().raw(['clean', '-f', '-d', '-q', ...keep.flatMap((k) => ['-e', k])]);
     }),
+    uncleaned: (keep) => wrap('clean -n', async () => {
+      const out = await g().raw(['clean', '-n', '-d', ...keep.flatMap((k) => ['-e', k])]);
+      return out.split('\n').filter(Boolean);
+    }),
+    ignoreRulesChanged: (from, to) => wrap(`diff ${from} ${to}`, async () => {
+      const out = await g().raw(['diff', '--name-only', '--no-renames', '--end-of-options', from, to, '--']);
+      return out.split('\n').filter((f) => f === '.gitignore' || f.endsWith('/.gitignore'));
+    }),
     describe: (sha) => wrap(`log ${sha}`, async () => {
       const out = await g().raw(['log', '-1', FORMAT, '--end-of-options', sha, '--']);
       const c = parseCommits(out)[0];
@@ -113,6 +134,8 @@ export function createGitPort(appDir: string): GitPort {
     async branchCommits(remote, ref, from, max = 50) {
       assertRef(ref);
       if (!FULL_SHA_RE.test(from)) return [];
+      const fast = linearBranchCommits(appDir, `refs/remotes/${assertRemote(remote)}/${ref}`, from, max);
+      if (fast) return fast;
       // --topo-order: the tip is the only commit without a child in the range, so it comes first whatever the dates
       const args = ['log', '--topo-order', `--max-count=${max}`, FORMAT, '--end-of-options', `refs/remotes/${assertRemote(remote)}/${ref}`, `^${from}`, '--'];
       return g().raw(args).then(parseCommits, () => []);

@@ -34,6 +34,7 @@ export const commit: StepExecutor = async (ctx) => {
   const hashes = new Set(p.store.releases().filter((r) => keep.has(r.sha) && r.depsHash).map((r) => r.depsHash as string));
   for (const h of [j.deps?.toHash, j.deps?.fromHash]) if (h) hashes.add(h);
   await pruneTrees(dataDir, hashes);
+  await p.git.maintain(); // deferred by the preflight's fetch; after the tarball, so it never catches a repack
   const details: Record<string, unknown> = { schemaVersion, prunedReleases: removed.length };
   if (j.discardedSince) details.discardedData = { from: j.discardedSince, to: now };
   const self = j.steps.find((s) => s.name === 'commit');
