@@ -53,6 +53,13 @@ export interface OpContext {
   appReady(pid: number): boolean;
   /** Runs before the final event, so listeners reading engine.current() see the release now running. */
   settle(): Promise<void>;
+  /** The journal's first write already recorded this step as started (begin): its start needs no write of its own. */
+  journaledStart?: string;
+  /** Proved by this process's preflight: nothing for `git clean` in the tree it saw, and no .gitignore changes between
+   * the releases. Checkout skips `git clean` only with this and `treeUnchanged` (see docs/update-engine.md). */
+  nothingToClean?: () => Promise<boolean>;
+  /** The backup found the stopped tree identical to the commit-time fingerprint (its tarball kept). */
+  treeUnchanged?: boolean;
 }
 
 export interface StepOutcome {

@@ -1,4 +1,5 @@
 import { copyFile, cp, link, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fsyncDir } from '../core/atomic-write.js';
 import { sha256Text } from '../artifacts/sha256.js';
@@ -11,7 +12,12 @@ async function exists(p: string): Promise<boolean> {
 
 /** Key of a dependency tree: lockfile bytes + Node major + platform/arch (native modules differ across them). */
 export async function depsHash(appDir: string, lockfile: string): Promise<string> {
-  const text = await readFile(join(appDir, lockfile), 'utf8').catch(() => '<no lockfile>');
+  let text: string;
+  try {
+    text = readFileSync(join(appDir, lockfile), 'utf8'); // on the update's path between checkout and start: no thread-pool hops
+  } catch {
+    text = '<no lockfile>';
+  }
   const major = process.versions.node.split('.')[0];
   return sha256Text(`${text}\0node${major}\0${process.platform}\0${process.arch}`).slice(0, 16);
 }
@@ -20,7 +26,11 @@ export const storeDir = (dataDir: string, hash: string) => join(dataDir, 'deps',
 
 /** Hash recorded inside the live tree (travels with it when it is parked); null if unknown. */
 export async function installedHash(appDir: string): Promise<string | null> {
-  return readFile(join(appDir, 'node_modules', DEPS_MARKER), 'utf8').then((s) => s.trim() || null, () => null);
+  try {
+    return readFileSync(join(appDir, 'node_modules', DEPS_MARKER), 'utf8').trim() || null;
+  } catch {
+    return null;
+  }
 }
 
 export async function writeMarker(appDir: string, hash: string): Promise<void> {

@@ -15,7 +15,7 @@ import { pendingSteps, planSteps, type PlanKind } from './plan.js';
 import { assertRef, assertSha } from './refs.js';
 import { acquireUpdateLock } from './update-lock.js';
 import { assertDiskSpace, planRollback } from './preflight.js';
-import { preverifyRelease, resolveSqlitePaths } from './release-artifacts.js';
+import { cleanExcludes, preverifyRelease, resolveSqlitePaths } from './release-artifacts.js';
 import { describeOperation, pendingReleases } from './operation-info.js';
 import { recover, type RecoveryResult } from './recovery.js';
 
@@ -35,6 +35,8 @@ export interface OperationInit {
   details?: Record<string, unknown>;
   /** Commits from → to when the preflight already listed them. */
   commits?: CommitInfo[];
+  /** What `git clean` would remove from the tree the preflight saw (null: unknown); see OpContext.nothingToClean. */
+  untracked?: Promise<string[] | null>;
 }
 
 /**
@@ -69,11 +71,12 @@ export class Engine implements UpdateEngine {
     deps.events.on('app_ready', (e) => (this.readyPid = e.pid));
   }
 
-  context(j: Journal): OpContext {
+  context(j: Journal, extra: Pick<OpContext, 'journaledStart' | 'nothingToClean'> = {}): OpContext {
     const dataDir = this.p.config.dataDir;
     const ctx: OpContext = {
       p: this.p, j, signal: this.abort.signal, sqlite: this.sqlite, settle: () => this.refreshCurrent(), appReady: (pid) => this.readyPid === pid,
       save: () => ((ctx.dirty = false), writeJournal(dataDir, j)),
+      ...extra,
     };
     return ctx;
   }
@@ -126,8 +129,13 @@ export class Engine implements UpdateEngine {
       if (cmd.ref !== undefined && cmd.sha !== undefined) throw new MoltError('MOLT_E_VALIDATION', 'give either ref or sha, not both');
       const wanted = cmd.sha !== undefined ? assertSha(cmd.sha) : assertRef(cmd.ref ?? this.p.config.branch, cmd.ref === undefined ? 'MOLT_BRANCH' : 'ref');
       const fromSha = await this.currentSha();
-      void preverifyRelease(this.p.config.dataDir, fromSha).catch(() => {}); // read-only, while git fetches
-      await this.p.git.fetch(this.p.config.remote, this.abort.signal);
+      // git's own auto maintenance runs at commit, after traffic was released
+      const fetched = this.p.git.fetch(this.p.config.remote, this.abort.signal, { deferMaintenance: true });
+      // read-only, while git fetches (started after it: a spawn blocks this thread for ~2 ms): the kept tarball's
+      // checksum, and what `git clean` would find in the tree now
+      void preverifyRelease(this.p.config.dataDir, fromSha).catch(() => {});
+      const untracked = this.p.git.uncleaned(cleanExcludes(this.p.config.appDir, this.p.config.dataDir, this.sqlite)).catch(() => null);
+      await fetched;
       const commits = cmd.sha === undefined ? await this.p.git.branchCommits(this.p.config.remote, wanted, fromSha) : [];
       const toSha = commits[0]?.sha ?? (await this.p.git.resolve(this.p.config.remote, wanted));
       if (toSha === fromSha && !cmd.force) throw new MoltError('MOLT_E_SAME_RELEASE', `already running ${toSha.slice(0, 12)}: nothing to update (force re-applies it)`, { context: { sha: toSha } });
@@ -136,7 +144,7 @@ export class Engine implements UpdateEngine {
         const { plan, targetSchema } = await planRollback(this.p, this.sqlite, toSha, false);
         return { kind: 'rollback', plan, trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, targetSchema };
       }
-      return { kind: 'update', plan: 'update', trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, force: cmd.force, commits };
+      return { kind: 'update', plan: 'update', trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, force: cmd.force, commits, untracked };
     });
   }
 
@@ -202,10 +210,12 @@ export class Engine implements UpdateEngine {
       fromSubject, toSubject: to.subject, startedAt, attempts: 1, pid: process.pid, steps: pendingSteps(planSteps(init.plan)), undo: [],
       force: init.force, targetSchema: init.targetSchema,
     };
+    // the journal's first write records the first step as started too (one fsynced write less before the stop)
+    Object.assign(j.steps[0], { status: 'started', startedAt });
     await writeJournal(this.p.config.dataDir, j);
     this.p.logger.info({ event: 'update_started', opId: id, kind: init.kind, trigger: init.trigger, actor: init.actor, fromSha: init.fromSha, toSha: init.toSha, plan: j.steps.map((s) => s.name) }, `${init.kind} ${init.fromSha?.slice(0, 12)} → ${init.toSha.slice(0, 12)}`);
     this.p.events.emit('update_started', { id, kind: init.kind, trigger: init.trigger, actor: init.actor, fromSha: init.fromSha, toSha: init.toSha, toSubject: to.subject, commits });
-    const done = this.track(j, execute(this.context(j)), release);
+    const done = this.track(j, execute(this.context(j, { journaledStart: j.steps[0].name, nothingToClean: nothingToClean(this.p, init) })), release);
     return { id, done };
   }
 
@@ -269,6 +279,16 @@ export class Engine implements UpdateEngine {
     const removed = this.p.store.unpin(s);
     this.p.logger.info({ event: 'unpinned', sha: s, actor, removed }, removed ? `unpinned ${s}` : `${s} was not pinned`);
   }
+}
+
+/** The preflight's dry run found nothing to clean and no .gitignore differs between the releases (read-only git,
+ * started by the stop step while the app exits). Any doubt → false: checkout cleans as always. */
+function nothingToClean(p: Ports, init: OperationInit): (() => Promise<boolean>) | undefined {
+  const { untracked, fromSha, toSha } = init;
+  if (!untracked || !fromSha) return undefined;
+  let answer: Promise<boolean> | undefined;
+  return () =>
+    (answer ??= Promise.all([untracked, p.git.ignoreRulesChanged(fromSha, toSha)]).then(([u, ig]) => u !== null && u.length === 0 && ig.length === 0, () => false));
 }
 
 export function createUpdateEngine(deps: EngineDeps): Engine {

@@ -37,8 +37,11 @@ async function runStep(ctx: OpContext, s: JournalStep, label: string): Promise<v
     p.logger.info({ event: 'update_step', opId: j.id, step: label, status: 'skipped', durationMs: s.durationMs, detail: s.detail }, `${label} skipped`);
     return;
   }
-  s.status = 'started';
-  await ctx.save();
+  if (ctx.journaledStart === s.name && s.status === 'started' && !ctx.dirty) ctx.journaledStart = undefined;
+  else {
+    s.status = 'started';
+    await ctx.save();
+  }
   p.events.emit('update_step', { id: j.id, step: label, status: 'started' });
   p.logger.info({ event: 'update_step', opId: j.id, step: label, status: 'started' }, `${label}…`);
   p.killSwitch.before(s.name);

@@ -37,6 +37,11 @@ export function protectedNames(appDir: string, dataDir: string): string[] {
   return names;
 }
 
+/** `git clean -e` patterns: protected dirs, in-tree SQLite files, molt's own staging entries. */
+export function cleanExcludes(appDir: string, dataDir: string, sqlite: string[]): string[] {
+  return [...protectedNames(appDir, dataDir), ...sqlite.map((s) => relative(appDir, s)).filter((r) => !r.startsWith('..')), '.molt-*'];
+}
+
 /** MOLT_SQLITE_PATHS entries: absolute, else relative to the app dir if it exists there, else to the data dir. */
 export function resolveSqlitePaths(appDir: string, dataDir: string, paths: string[]): string[] {
   return paths.map((p) => {
@@ -82,7 +87,8 @@ export async function archiveRelease(opts: {
   await mkdir(dir, { recursive: true });
   const excludes = [...protectedNames(opts.appDir, opts.dataDir), ...sqliteRelatives(opts.appDir, opts.sqlite)];
   const createdAt = opts.now().toISOString();
-  const kept = opts.reuse ? await reusableTarball(dir, (await readManifest(opts.dataDir, opts.sha))?.tarball, opts.appDir, excludes) : null;
+  const prior = opts.reuse ? await readManifest(opts.dataDir, opts.sha) : null;
+  const kept = prior ? await reusableTarball(dir, prior.tarball, opts.appDir, excludes) : null;
   const entries = opts.fingerprint ? await stableFingerprint(opts.appDir, excludes) : null;
   const tarball = kept ?? (await createTarball(opts.appDir, join(dir, 'code.tar.gz'), excludes, opts.signal, ['.'], opts.onEntry));
   if (opts.fingerprint) await saveFingerprint(dir, tarball, entries);
@@ -99,7 +105,10 @@ export async function archiveRelease(opts: {
     }
   }
   const manifest: ReleaseManifest = { sha: opts.sha, createdAt, tarball, sqlite };
-  atomicWriteFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n'); // small, on the update's critical path
+  // kept tarball and no database to record: the manifest on disk already says exactly this (its createdAt only
+  // matters for a forced rollback's data, and there is none)
+  const same = kept && sqlite.every((s) => !s.existed) && JSON.stringify(prior!.sqlite) === JSON.stringify(sqlite);
+  if (!same) atomicWriteFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n'); // small, on the update's critical path
   return { ...manifest, reused: !!kept };
 }
 

@@ -2,12 +2,11 @@ import { existsSync } from 'node:fs';
 import { MoltError } from '../core/errors.js';
 import { EXIT } from '../supervisor/exit-codes.js';
 import { waitHealthy } from './health-gate.js';
-import { archiveRelease, protectedNames, readManifest, restoreCode, restoreData } from './release-artifacts.js';
+import { archiveRelease, cleanExcludes, readManifest, restoreCode, restoreData } from './release-artifacts.js';
 import { depsHash, hasStoredTree, installedHash, parkTree, unparkTree, writeMarker } from './deps.js';
 import { runChecked, splitCommand } from './exec-port.js';
 import { readSchemaVersion } from './schema-version.js';
 import type { OpContext, StepExecutor, StepOutcome } from './context.js';
-import { relative } from 'node:path';
 
 /** Runs a configured command in the app dir, its process group tracked by the kill switch, mid-kill on output. */
 export async function runTool(ctx: OpContext, step: string, code: Parameters<typeof runChecked>[1], name: string, command: string[]) {
@@ -38,36 +37,43 @@ export async function withDbLock<T>(ctx: OpContext, fn: () => Promise<T>): Promi
   }
 }
 
-const stop: StepExecutor = async ({ p, j }) => {
+const stop: StepExecutor = async (ctx) => {
+  const { p, j } = ctx;
   p.traffic.hold({ reason: j.kind === 'rollback' ? 'rollback' : j.kind === 'recovery' ? 'recovery' : 'update', targetSha: j.toSha });
   const child = p.app.currentChild();
-  await p.app.stopApp(j.kind === 'rollback' ? 'rollback' : 'update');
+  const stopped = p.app.stopApp(j.kind === 'rollback' ? 'rollback' : 'update');
+  void ctx.nothingToClean?.(); // read-only git while the app exits
+  await stopped;
   return child ? { detail: `stopped pid ${child.pid}` } : { detail: 'app was not running' };
 };
 
 const backup: StepExecutor = async (ctx) => {
   const { p, j } = ctx;
   const { appDir, dataDir, lockfile: lf } = p.config;
-  const fromHash = (await installedHash(appDir)) ?? (await depsHash(appDir, lf));
-  if (existsSync(`${appDir}/node_modules`) && !(await installedHash(appDir))) await writeMarker(appDir, fromHash);
+  const installed = await installedHash(appDir);
+  const fromHash = installed ?? (await depsHash(appDir, lf));
+  if (!installed && existsSync(`${appDir}/node_modules`)) await writeMarker(appDir, fromHash);
   const sha = j.fromSha ?? (await p.git.head());
   const m = await archiveRelease({ appDir, dataDir, sha, sqlite: ctx.sqlite, withData: true, reuse: true, signal: ctx.signal, onEntry: () => p.killSwitch.mid('backup'), now: () => new Date(p.clock.now()) });
   j.backup = { dir: dataDir, createdAt: m.createdAt, tarball: m.tarball, sqlite: m.sqlite };
   j.deps = { fromHash, parked: false, installed: false };
   j.fromSchema = readSchemaVersion(ctx.sqlite[0]);
+  ctx.treeUnchanged = m.reused;
   const kb = Math.round(m.tarball.size / 1024);
   return { detail: `code ${kb} KiB sha256 ${m.tarball.sha256.slice(0, 12)}${m.reused ? ' (tree unchanged since commit: its tarball kept)' : ''}, ${m.sqlite.filter((s) => s.existed).length} database(s), integrity ok` };
 };
 
-const checkout: StepExecutor = async ({ p, j, signal, sqlite }) => {
+const checkout: StepExecutor = async (ctx) => {
+  const { p, j, signal, sqlite } = ctx;
   try {
     await p.git.resetHard(j.toSha, signal);
   } catch {
     await p.git.fetch(p.config.remote, signal);
     await p.git.resetHard(j.toSha, signal);
   }
-  const keep = [...protectedNames(p.config.appDir, p.config.dataDir), ...sqlite.map((s) => relative(p.config.appDir, s)).filter((r) => !r.startsWith('..')), '.molt-*'];
-  await p.git.clean(keep);
+  // the stopped tree is the one the preflight's dry run found nothing to clean in, under the same ignore rules
+  if (ctx.treeUnchanged && (await ctx.nothingToClean?.())) return { detail: `HEAD at ${j.toSha.slice(0, 12)} (nothing to clean)` };
+  await p.git.clean(cleanExcludes(p.config.appDir, p.config.dataDir, sqlite));
   return { detail: `HEAD at ${j.toSha.slice(0, 12)}` };
 };
 

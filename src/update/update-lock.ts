@@ -1,6 +1,7 @@
 // proper-lockfile (and graceful-fs under it) is loaded when a lock is first taken
 const lockfile = async () => (await import('proper-lockfile')).default;
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MoltError } from '../core/errors.js';
@@ -27,7 +28,7 @@ async function clearStale(dataDir: string, logger: Logger): Promise<void> {
   const p = lockPaths(dataDir);
   let owner: { pid?: number; token?: string } | null = null;
   try {
-    owner = JSON.parse(await readFile(p.owner, 'utf8')) as { pid?: number; token?: string };
+    owner = JSON.parse(readFileSync(p.owner, 'utf8')) as { pid?: number; token?: string }; // tiny: no thread-pool hops on the update's path
   } catch {
     owner = null;
   }
@@ -61,7 +62,7 @@ export async function acquireUpdateLock(dataDir: string, logger: Logger): Promis
     }
     throw new MoltError('MOLT_E_INTERNAL', `cannot take the update lock ${p.lock}: ${(err as Error).message}`, { cause: err });
   }
-  await writeFile(p.owner, JSON.stringify({ pid: process.pid, token: TOKEN }));
+  writeFileSync(p.owner, JSON.stringify({ pid: process.pid, token: TOKEN }));
   return async () => {
     await rm(p.owner, { force: true });
     await release().catch(() => {});
