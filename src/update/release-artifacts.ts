@@ -1,7 +1,7 @@
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { atomicWriteFileSync, fsyncDir } from '../core/atomic-write.js';
 import { createTarball, extractTarball, type Tarball } from '../artifacts/tarball.js';
 import { restoreSqlite, snapshotSqlite } from '../artifacts/sqlite-snapshot.js';
@@ -68,7 +68,7 @@ export async function preverifyRelease(dataDir: string, sha: string): Promise<vo
 
 export async function readManifest(dataDir: string, sha: string): Promise<ReleaseManifest | null> {
   try {
-    return JSON.parse(await readFile(join(releaseDir(dataDir, sha), 'manifest.json'), 'utf8')) as ReleaseManifest;
+    return JSON.parse(readFileSync(join(releaseDir(dataDir, sha), 'manifest.json'), 'utf8')) as ReleaseManifest; // small, on the backup's path
   } catch {
     return null;
   }
@@ -84,7 +84,7 @@ export async function archiveRelease(opts: {
   fingerprint?: boolean; reuse?: boolean;
 }): Promise<ReleaseManifest & { reused: boolean }> {
   const dir = releaseDir(opts.dataDir, opts.sha);
-  await mkdir(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true });
   const excludes = [...protectedNames(opts.appDir, opts.dataDir), ...sqliteRelatives(opts.appDir, opts.sqlite)];
   const createdAt = opts.now().toISOString();
   const prior = opts.reuse ? await readManifest(opts.dataDir, opts.sha) : null;

@@ -1,5 +1,5 @@
-import { readFile, rm, stat } from 'node:fs/promises';
-import { lstatSync, readdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { lstatSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { atomicWriteJson } from '../core/atomic-write.js';
 import { isExcluded, type Tarball } from '../artifacts/tarball.js';
@@ -80,7 +80,7 @@ const checked = new Map<string, string>();
 
 /** True when the file holds exactly `t.sha256`; the preflight warms this up while git fetches. */
 export async function tarballIntact(t: Tarball): Promise<boolean> {
-  const s = await stat(t.path).catch(() => null);
+  const s = statSync(t.path, { throwIfNoEntry: false });
   if (!s) return false;
   const key = `${t.sha256}:${s.size}:${s.mtimeMs}:${s.ctimeMs}:${s.ino}`;
   if (checked.get(t.path) === key) return true;
@@ -95,7 +95,7 @@ export async function reusableTarball(releaseDir: string, tarball: Tarball | und
   if (!tarball) return null;
   let fp: Fingerprint;
   try {
-    fp = JSON.parse(await readFile(join(releaseDir, FINGERPRINT_FILE), 'utf8')) as Fingerprint;
+    fp = JSON.parse(readFileSync(join(releaseDir, FINGERPRINT_FILE), 'utf8')) as Fingerprint;
   } catch {
     return null;
   }

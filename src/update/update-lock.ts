@@ -24,7 +24,7 @@ function alive(pid: number): boolean {
  * A lock left by a dead process would block updates forever (balena's top complaint), so the owner's pid is kept
  * next to it: a dead owner, or our own pid with another token (a previous incarnation as PID 1), means stale.
  */
-async function clearStale(dataDir: string, logger: Logger): Promise<void> {
+async function clearStale(dataDir: string, logger: Logger): Promise<boolean> {
   const p = lockPaths(dataDir);
   let owner: { pid?: number; token?: string } | null = null;
   try {
@@ -33,28 +33,34 @@ async function clearStale(dataDir: string, logger: Logger): Promise<void> {
     owner = null;
   }
   const locked = await (await lockfile()).check(p.target, { lockfilePath: p.lock, realpath: false, stale: 10_000 }).catch(() => false);
-  if (!locked) return;
-  if (!owner || typeof owner.pid !== 'number') return; // no owner info: proper-lockfile's mtime staleness decides
+  if (!locked) return false;
+  if (!owner || typeof owner.pid !== 'number') return false; // no owner info: proper-lockfile's mtime staleness decides
   const stale = !alive(owner.pid) || (owner.pid === process.pid && owner.token !== TOKEN);
-  if (!stale) return;
+  if (!stale) return false;
   await rm(p.lock, { recursive: true, force: true });
   await rm(p.owner, { force: true });
   logger.warn({ event: 'stale_lock_recovered', ownerPid: owner.pid }, `removed the update lock of dead process ${owner.pid}`);
+  return true;
 }
 
 /** One update at a time, across processes. Resolves with the release function; MOLT_E_UPDATE_IN_PROGRESS if held. */
 export async function acquireUpdateLock(dataDir: string, logger: Logger): Promise<() => Promise<void>> {
   const p = lockPaths(dataDir);
-  await clearStale(dataDir, logger);
-  let release: () => Promise<void>;
-  try {
-    release = await (await lockfile()).lock(p.target, {
+  const take = async () =>
+    (await lockfile()).lock(p.target, {
       lockfilePath: p.lock,
       realpath: false,
       stale: 10_000,
       update: 2_000,
       retries: 0,
       onCompromised: (err) => logger.error({ event: 'update_lock_compromised', error: err.message }, 'the update lock was taken over'),
+    });
+  let release: () => Promise<void>;
+  try {
+    // the usual free lock costs one mkdir; only a held one is looked at for a dead owner (then taken once more)
+    release = await take().catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ELOCKED' || !(await clearStale(dataDir, logger))) throw err;
+      return take();
     });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ELOCKED') {
