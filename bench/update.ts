@@ -229,10 +229,12 @@ export async function benchUpdate(root: string): Promise<void> {
       lat.skipped <= 1.2 * lat.floor
         ? 'The install-skipped update meets the 1.2× target.'
         : 'Where the time goes (target missed): the floor is `git fetch`, `git reset`, a stop and a start of the app. molt does the same ' +
-          'and on top, on the critical path: the admin request and the update lock; one `git log` that resolves the target and lists its ' +
-          'commits; a synchronous, fsynced journal write before each step\'s side effect (stop, backup, checkout, start); the backup step ' +
+          'and on top, on the critical path: the admin request and the update lock (one mkdir); the history row; a synchronous, fsynced ' +
+          'journal write before the side effects of stop (the write that creates the journal), backup, checkout and start; the backup step ' +
           '(a walk of the stopped tree proving it is still what the current release\'s commit tarball holds, else a new tarball) and ' +
-          'the SQLite snapshots; `git clean` after the reset. The health gate ends the moment the ' +
+          'the SQLite snapshots; `git clean` after the reset unless the preflight proved it has nothing to remove. The target and its ' +
+          'commits are read from the fetched ref and loose objects (no `git log` process), a `git clean -n` dry run runs while git ' +
+          'fetches and the .gitignore diff while the app stops; git\'s auto maintenance runs after the release. The health gate ends the moment the ' +
           'app\'s ready() arrives; the commit bookkeeping (tarball and fingerprint of the new release, history row) runs after traffic is ' +
           'released and is not in the measured time. Each of these is what makes the update roll back cleanly or survive a power cut.',
       '',
