@@ -15,7 +15,8 @@ import { pendingSteps, planSteps, type PlanKind } from './plan.js';
 import { assertRef, assertSha } from './refs.js';
 import { acquireUpdateLock } from './update-lock.js';
 import { assertDiskSpace, planRollback } from './preflight.js';
-import { cleanExcludes, preverifyRelease, resolveSqlitePaths } from './release-artifacts.js';
+import { preverifyRelease, resolveSqlitePaths } from './release-artifacts.js';
+import { dryRunClean, nothingToClean } from './clean-proof.js';
 import { describeOperation, pendingReleases } from './operation-info.js';
 import { recover, type RecoveryResult } from './recovery.js';
 
@@ -129,12 +130,10 @@ export class Engine implements UpdateEngine {
       if (cmd.ref !== undefined && cmd.sha !== undefined) throw new MoltError('MOLT_E_VALIDATION', 'give either ref or sha, not both');
       const wanted = cmd.sha !== undefined ? assertSha(cmd.sha) : assertRef(cmd.ref ?? this.p.config.branch, cmd.ref === undefined ? 'MOLT_BRANCH' : 'ref');
       const fromSha = await this.currentSha();
-      // git's own auto maintenance runs at commit, after traffic was released
-      const fetched = this.p.git.fetch(this.p.config.remote, this.abort.signal, { deferMaintenance: true });
-      // read-only, while git fetches (started after it: a spawn blocks this thread for ~2 ms): the kept tarball's
-      // checksum, and what `git clean` would find in the tree now
+      const fetched = this.p.git.fetch(this.p.config.remote, this.abort.signal, { deferMaintenance: true }); // maintenance: at commit
+      // read-only while git fetches (after its spawn, which blocks this thread ~2 ms): tarball checksum, clean dry run
       void preverifyRelease(this.p.config.dataDir, fromSha).catch(() => {});
-      const untracked = this.p.git.uncleaned(cleanExcludes(this.p.config.appDir, this.p.config.dataDir, this.sqlite)).catch(() => null);
+      const untracked = dryRunClean(this.p, this.sqlite);
       await fetched;
       const commits = cmd.sha === undefined ? await this.p.git.branchCommits(this.p.config.remote, wanted, fromSha) : [];
       const toSha = commits[0]?.sha ?? (await this.p.git.resolve(this.p.config.remote, wanted));
@@ -215,7 +214,7 @@ export class Engine implements UpdateEngine {
     await writeJournal(this.p.config.dataDir, j);
     this.p.logger.info({ event: 'update_started', opId: id, kind: init.kind, trigger: init.trigger, actor: init.actor, fromSha: init.fromSha, toSha: init.toSha, plan: j.steps.map((s) => s.name) }, `${init.kind} ${init.fromSha?.slice(0, 12)} → ${init.toSha.slice(0, 12)}`);
     this.p.events.emit('update_started', { id, kind: init.kind, trigger: init.trigger, actor: init.actor, fromSha: init.fromSha, toSha: init.toSha, toSubject: to.subject, commits });
-    const done = this.track(j, execute(this.context(j, { journaledStart: j.steps[0].name, nothingToClean: nothingToClean(this.p, init) })), release);
+    const done = this.track(j, execute(this.context(j, { journaledStart: j.steps[0].name, nothingToClean: nothingToClean(this.p, init.untracked, init.fromSha, init.toSha) })), release);
     return { id, done };
   }
 
@@ -279,16 +278,6 @@ export class Engine implements UpdateEngine {
     const removed = this.p.store.unpin(s);
     this.p.logger.info({ event: 'unpinned', sha: s, actor, removed }, removed ? `unpinned ${s}` : `${s} was not pinned`);
   }
-}
-
-/** The preflight's dry run found nothing to clean and no .gitignore differs between the releases (read-only git,
- * started by the stop step while the app exits). Any doubt → false: checkout cleans as always. */
-function nothingToClean(p: Ports, init: OperationInit): (() => Promise<boolean>) | undefined {
-  const { untracked, fromSha, toSha } = init;
-  if (!untracked || !fromSha) return undefined;
-  let answer: Promise<boolean> | undefined;
-  return () =>
-    (answer ??= Promise.all([untracked, p.git.ignoreRulesChanged(fromSha, toSha)]).then(([u, ig]) => u !== null && u.length === 0 && ig.length === 0, () => false));
 }
 
 export function createUpdateEngine(deps: EngineDeps): Engine {
