@@ -1,11 +1,12 @@
-// Traffic section: req/s and p99 of the example app alone vs behind molt (hand-off, the default; splice) vs a raw TCP
-// splice, and of a minimal fastify app with and without the SDK maintenance plugin. Rounds are interleaved so
-// background load on the shared machine hits every setup alike; medians are reported.
+// Traffic section: req/s and p99 of the example app alone vs behind a raw TCP splice (what any user-space forwarder
+// costs on this machine), and of a minimal fastify app with and without the SDK maintenance plugin. The example app
+// behind molt (hand-off, splice) and under PM2 is the next section (bench/traffic-handoff.ts, 7 rounds). Rounds are
+// interleaved so background load on the shared machine hits every setup alike; medians are reported.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { launchDetached, launchMolt, waitStatus, type Launched } from './lib/procs.js';
+import { launchDetached, waitStatus, type Launched } from './lib/procs.js';
 import { median, fmtMs, fmtRatio, rotated } from './lib/stats.js';
 import { saveSection, table } from './lib/report.js';
 
@@ -30,17 +31,11 @@ export async function benchTraffic(root: string): Promise<void> {
   const example = join(root, 'examples', 'app', 'server.mjs');
   const fastifyApp = join(root, 'bench', 'apps', 'traffic-fastify.mjs');
   const splice = join(root, 'dist', 'bench', 'traffic-splice.js');
-  const behindMolt = (env: Record<string, string>): Setup => {
-    const port = nextPort; nextPort += 2;
-    return { name: 'behind molt', port, procs: [launchMolt(root, example, { port, appPort: port + 1, appDir: work, dataDir: join(work, `d${port}`) }, env)] };
-  };
   const makers: Record<string, () => Setup> = {
     'example app alone': () => {
       const port = nextPort++;
       return { name: 'example app alone', port, procs: [launchDetached(process.execPath, [example], { PORT: String(port), MOLT_DATA_DIR: join(work, `d${port}`) })] };
     },
-    'example app behind molt (default: hand-off)': () => behindMolt({}),
-    'example app behind molt, MOLT_TRAFFIC_MODE=splice (any app)': () => behindMolt({ MOLT_TRAFFIC_MODE: 'splice' }),
     'example app behind a raw TCP splice (reference)': () => {
       const port = nextPort; nextPort += 2;
       return { name: 'splice', port, procs: [
@@ -85,16 +80,15 @@ export async function benchTraffic(root: string): Promise<void> {
     '',
     table(['setup', 'req/s', 'vs baseline', 'p99', 'errors'], [
       row('example app alone', 'example app alone'),
-      row('example app behind molt (default: hand-off)', 'example app alone'),
-      row('example app behind molt, MOLT_TRAFFIC_MODE=splice (any app)', 'example app alone'),
       row('example app behind a raw TCP splice (reference)', 'example app alone'),
       row('fastify, no plugin', 'fastify, no plugin'),
       row('fastify + maintenance plugin (inactive)', 'fastify, no plugin'),
     ]),
     '',
     'The example app is examples/app/server.mjs (fastify + better-sqlite3 + the maintenance plugin). The machine has 2 cores',
-    'shared by autocannon, the app and (behind molt, splice) the forwarder, so a forwarder costs throughput here; with hand-off',
-    '(the default for SDK apps) molt is out of the data path. See docs/traffic.md.',
+    'shared by autocannon, the app and the forwarder, so any forwarder costs throughput here. The same app behind molt',
+    '(hand-off, the default for SDK apps: molt out of the data path; splice for other apps) and under PM2 is the next',
+    'section. See docs/traffic.md.',
   ].join('\n');
-  await saveSection(root, { id: '50-traffic', title: 'Traffic: app alone vs behind molt, maintenance plugin overhead', body });
+  await saveSection(root, { id: '50-traffic', title: 'Traffic: what a user-space forwarder costs, maintenance plugin overhead', body });
 }

@@ -12,33 +12,16 @@ import { noKillSwitch } from './kill-switch.js';
 import { execute, operationError } from './executor.js';
 import { readJournal, writeJournal, type Journal } from './journal.js';
 import { pendingSteps, planSteps, type PlanKind } from './plan.js';
-import { assertRef, assertSha } from './refs.js';
 import { acquireUpdateLock } from './update-lock.js';
-import { assertDiskSpace, planRollback } from './preflight.js';
-import { preverifyRelease, resolveSqlitePaths } from './release-artifacts.js';
-import { dryRunClean, nothingToClean } from './clean-proof.js';
+import { assertRef, assertSha } from './refs.js';
+import { assertDiskSpace } from './preflight.js';
+import { resolveSqlitePaths } from './release-artifacts.js';
+import { nothingToClean } from './clean-proof.js';
+import { prepareRollback, prepareUpdate, type OperationInit } from './targets.js';
 import { describeOperation, pendingReleases } from './operation-info.js';
 import { recover, type RecoveryResult } from './recovery.js';
 
 const TRIGGERS: Trigger[] = ['app', 'web', 'telegram', 'cli', 'auto', 'recovery', 'probation', 'crash_loop'];
-
-export interface OperationInit {
-  kind: Extract<OperationKind, 'update' | 'rollback' | 'recovery' | 'restore'>;
-  plan: PlanKind;
-  trigger: Trigger;
-  actor: string;
-  fromSha: string | null;
-  toSha: string;
-  force?: boolean;
-  targetSchema?: number | null;
-  /** Why (admin text, probation verdict) and measured numbers; stored in the history row's `details`. */
-  reason?: string;
-  details?: Record<string, unknown>;
-  /** Commits from → to when the preflight already listed them. */
-  commits?: CommitInfo[];
-  /** What `git clean` would remove from the tree the preflight saw (null: unknown); see OpContext.nothingToClean. */
-  untracked?: Promise<string[] | null>;
-}
 
 /**
  * The update engine. INVARIANTS:
@@ -126,39 +109,11 @@ export class Engine implements UpdateEngine {
   }
 
   async requestUpdate(cmd: UpdateCommand): Promise<{ id: number; done: Promise<HistoryRow> }> {
-    return this.guarded(cmd, 'update', async () => {
-      if (cmd.ref !== undefined && cmd.sha !== undefined) throw new MoltError('MOLT_E_VALIDATION', 'give either ref or sha, not both');
-      const wanted = cmd.sha !== undefined ? assertSha(cmd.sha) : assertRef(cmd.ref ?? this.p.config.branch, cmd.ref === undefined ? 'MOLT_BRANCH' : 'ref');
-      const fromSha = await this.currentSha();
-      const fetched = this.p.git.fetch(this.p.config.remote, this.abort.signal, { deferMaintenance: true }); // maintenance: at commit
-      // read-only while git fetches (after its spawn, which blocks this thread ~2 ms): tarball checksum, clean dry run
-      void preverifyRelease(this.p.config.dataDir, fromSha).catch(() => {});
-      const untracked = dryRunClean(this.p, this.sqlite);
-      await fetched;
-      const commits = cmd.sha === undefined ? await this.p.git.branchCommits(this.p.config.remote, wanted, fromSha) : [];
-      const toSha = commits[0]?.sha ?? (await this.p.git.resolve(this.p.config.remote, wanted));
-      if (toSha === fromSha && !cmd.force) throw new MoltError('MOLT_E_SAME_RELEASE', `already running ${toSha.slice(0, 12)}: nothing to update (force re-applies it)`, { context: { sha: toSha } });
-      // an "update" to an older committed release is a rollback: down migrations first, never old code on a newer schema
-      if (this.p.store.release(toSha) && toSha !== fromSha && (await this.p.git.isAncestor(toSha, fromSha))) {
-        const { plan, targetSchema } = await planRollback(this.p, this.sqlite, toSha, false);
-        return { kind: 'rollback', plan, trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, targetSchema };
-      }
-      return { kind: 'update', plan: 'update', trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, force: cmd.force, commits, untracked };
-    });
+    return this.guarded(cmd, 'update', async () => prepareUpdate(this.p, this.sqlite, cmd, await this.currentSha(), this.abort.signal));
   }
 
   async requestRollback(cmd: RollbackCommand): Promise<{ id: number; done: Promise<HistoryRow> }> {
-    return this.guarded(cmd, 'rollback', async () => {
-      const sha = assertSha(String(cmd.sha ?? ''));
-      const fromSha = await this.currentSha();
-      const toSha = await this.p.git.resolve(this.p.config.remote, sha).catch(async (err) => {
-        await this.p.git.fetch(this.p.config.remote, this.abort.signal);
-        return this.p.git.resolve(this.p.config.remote, sha).catch(() => Promise.reject(err));
-      });
-      if (toSha === fromSha) throw new MoltError('MOLT_E_SAME_RELEASE', `already running ${toSha.slice(0, 12)}: nothing to roll back`);
-      const { plan, targetSchema } = await planRollback(this.p, this.sqlite, toSha, cmd.force === true);
-      return { kind: 'rollback', plan, trigger: cmd.trigger, actor: cmd.actor, fromSha, toSha, force: cmd.force, targetSchema };
-    });
+    return this.guarded(cmd, 'rollback', async () => prepareRollback(this.p, this.sqlite, cmd, await this.currentSha(), this.abort.signal));
   }
 
   /** Preflight under the lock; refusals are recorded (outcome `refused`) and leave nothing changed. */
