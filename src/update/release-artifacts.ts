@@ -37,9 +37,9 @@ export function protectedNames(appDir: string, dataDir: string): string[] {
   return names;
 }
 
-/** `git clean -e` patterns: protected dirs, in-tree SQLite files, molt's own staging entries. */
+/** `git clean -e` patterns: protected dirs, in-tree SQLite files (with their -wal/-shm/-journal), molt's staging entries. */
 export function cleanExcludes(appDir: string, dataDir: string, sqlite: string[]): string[] {
-  return [...protectedNames(appDir, dataDir), ...sqlite.map((s) => relative(appDir, s)).filter((r) => !r.startsWith('..')), '.molt-*'];
+  return [...protectedNames(appDir, dataDir), ...sqliteRelatives(appDir, sqlite), '.molt-*'];
 }
 
 /** MOLT_SQLITE_PATHS entries: absolute, else relative to the app dir if it exists there, else to the data dir. */
