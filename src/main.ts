@@ -6,7 +6,7 @@ import { createLogger, redactText, secretForms, type Logger } from './core/logge
 import { EventBus } from './core/events.js';
 import { systemClock } from './core/clock.js';
 import { Supervisor } from './supervisor/supervisor.js';
-import { execaSpawner, type AppCommand } from './supervisor/child-process.js';
+import { processSpawner, type AppCommand } from './supervisor/child-process.js';
 import { planPid1, reexecUnderTini } from './supervisor/pid1.js';
 import { TrafficFront } from './traffic/front.js';
 import { bindRestartGate } from './traffic/restart-gate.js';
@@ -73,7 +73,7 @@ export async function runSupervisor(opts: RunOptions, env: NodeJS.ProcessEnv = p
     command,
     logger,
     events,
-    spawner: execaSpawner,
+    spawner: processSpawner,
     clock: systemClock,
     redact: (line) => redactText(line, secretForms([config.adminToken, config.telegramToken])),
     // The app never sees molt's own secrets.

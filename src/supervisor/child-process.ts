@@ -92,9 +92,9 @@ function killGroup(pid: number, signal: NodeJS.Signals | 0): boolean {
 /**
  * The app's spawner: the child leads its own process group, so signals and kills reach its whole tree. Plain
  * child_process rather than execa: the spawn blocks this thread about half as long (≈ 1.4 ms less before a new
- * release boots) and execa added nothing used here. (The name is kept: tests and callers import it.)
+ * release boots) and execa added nothing used here.
  */
-export const execaSpawner: Spawner = {
+export const processSpawner: Spawner = {
   spawn(cmd, opts) {
     const sub = spawn(cmd.file, cmd.args, { cwd: opts.cwd, env: opts.env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'ipc'], serialization: 'json' });
     const passthrough = opts.passthrough ?? true;

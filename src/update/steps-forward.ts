@@ -6,6 +6,7 @@ import { archiveRelease, cleanExcludes, readManifest, restoreCode, restoreData }
 import { depsHash, hasStoredTree, installedHash, parkTree, unparkTree, writeMarker } from './deps.js';
 import { runChecked, splitCommand } from './exec-port.js';
 import { readSchemaVersion } from './schema-version.js';
+import { properLockfile } from './update-lock.js';
 import type { OpContext, StepExecutor, StepOutcome } from './context.js';
 
 /** Runs a configured command in the app dir, its process group tracked by the kill switch, mid-kill on output. */
@@ -29,7 +30,7 @@ export async function runTool(ctx: OpContext, step: string, code: Parameters<typ
 export async function withDbLock<T>(ctx: OpContext, fn: () => Promise<T>): Promise<T> {
   const db = ctx.sqlite[0];
   if (!db || !existsSync(db)) return fn();
-  const release = await (await import('proper-lockfile')).default.lock(db, { realpath: false, stale: 30_000, retries: { retries: 120, minTimeout: 250, maxTimeout: 1000 } });
+  const release = await (await properLockfile()).lock(db, { realpath: false, stale: 30_000, retries: { retries: 120, minTimeout: 250, maxTimeout: 1000 } });
   try {
     return await fn();
   } finally {
@@ -83,11 +84,7 @@ const install: StepExecutor = async (ctx) => {
   const deps = j.deps ?? { fromHash: (await installedHash(appDir)) ?? 'unknown', parked: false, installed: false };
   j.deps = deps;
   const toHash = await depsHash(appDir, p.config.lockfile);
-  deps.toHash = toHash;
-  if (!deps.parked && toHash === deps.fromHash && existsSync(`${appDir}/node_modules`)) {
-    p.logger.info({ event: 'install_skipped', opId: j.id, depsHash: toHash }, 'lockfile unchanged: dependency install skipped');
-    return { skipped: true, detail: `install_skipped: lockfile unchanged (deps ${toHash})` };
-  }
+  deps.toHash = toHash; // an unchanged lockfile never gets here: its precheck (prechecks.ts) records the skip
   if (!deps.parked) {
     deps.parked = (await parkTree(appDir, dataDir, deps.fromHash)) || (await hasStoredTree(dataDir, deps.fromHash));
     await ctx.save();
@@ -103,15 +100,14 @@ const install: StepExecutor = async (ctx) => {
   return { detail: `installed deps ${toHash} in ${r.durationMs}ms` };
 };
 
+// build and migrate run only when their command is set: otherwise their precheck records the skip
 const build: StepExecutor = async (ctx) => {
-  if (!ctx.p.config.buildCmd) return { skipped: true, detail: 'MOLT_BUILD_CMD not set' };
-  const r = await runTool(ctx, 'build', 'MOLT_E_BUILD', 'MOLT_BUILD_CMD', splitCommand('MOLT_BUILD_CMD', ctx.p.config.buildCmd));
+  const r = await runTool(ctx, 'build', 'MOLT_E_BUILD', 'MOLT_BUILD_CMD', splitCommand('MOLT_BUILD_CMD', ctx.p.config.buildCmd ?? ''));
   return { detail: `built in ${r.durationMs}ms` };
 };
 
 const migrate: StepExecutor = async (ctx) => {
-  if (!ctx.p.config.migrateCmd) return { skipped: true, detail: 'MOLT_MIGRATE_CMD not set (SDK apps migrate at boot)' };
-  const cmd = splitCommand('MOLT_MIGRATE_CMD', ctx.p.config.migrateCmd);
+  const cmd = splitCommand('MOLT_MIGRATE_CMD', ctx.p.config.migrateCmd ?? '');
   await withDbLock(ctx, () => runTool(ctx, 'migrate', 'MOLT_E_MIGRATE', 'MOLT_MIGRATE_CMD', cmd));
   return { detail: `schema version ${readSchemaVersion(ctx.sqlite[0]) ?? 'n/a'}` };
 };

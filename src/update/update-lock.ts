@@ -1,11 +1,12 @@
-// proper-lockfile (and graceful-fs under it) is loaded when a lock is first taken
-const lockfile = async () => (await import('proper-lockfile')).default;
 import { rm } from 'node:fs/promises';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { MoltError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
+
+/** proper-lockfile (and graceful-fs under it), loaded when a lock is first taken: not in the supervisor's idle RSS. */
+export const properLockfile = async () => (await import('proper-lockfile')).default;
 
 const TOKEN = randomBytes(8).toString('hex');
 
@@ -32,7 +33,7 @@ async function clearStale(dataDir: string, logger: Logger): Promise<boolean> {
   } catch {
     owner = null;
   }
-  const locked = await (await lockfile()).check(p.target, { lockfilePath: p.lock, realpath: false, stale: 10_000 }).catch(() => false);
+  const locked = await (await properLockfile()).check(p.target, { lockfilePath: p.lock, realpath: false, stale: 10_000 }).catch(() => false);
   if (!locked) return false;
   if (!owner || typeof owner.pid !== 'number') return false; // no owner info: proper-lockfile's mtime staleness decides
   const stale = !alive(owner.pid) || (owner.pid === process.pid && owner.token !== TOKEN);
@@ -47,7 +48,7 @@ async function clearStale(dataDir: string, logger: Logger): Promise<boolean> {
 export async function acquireUpdateLock(dataDir: string, logger: Logger): Promise<() => Promise<void>> {
   const p = lockPaths(dataDir);
   const take = async () =>
-    (await lockfile()).lock(p.target, {
+    (await properLockfile()).lock(p.target, {
       lockfilePath: p.lock,
       realpath: false,
       stale: 10_000,

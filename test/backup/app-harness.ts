@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { BackupService, type BackupConfig } from '../../src/backup/service.js';
 import { systemClock } from '../../src/core/clock.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
-import { execaSpawner, type Spawner } from '../../src/supervisor/child-process.js';
+import { processSpawner, type Spawner } from '../../src/supervisor/child-process.js';
 import type { TrafficControl } from '../../src/traffic/api.js';
 import type { HistoryRow } from '../../src/update/api.js';
 import { eventually, freePort } from '../helpers/molt-process.js';
@@ -12,7 +12,7 @@ import { fixture } from '../helpers/paths.js';
 import { tempDir } from '../helpers/tmp.js';
 import { makeApp, recordingEvents, recordingLogger } from './support.js';
 
-const quiet: Spawner = { spawn: (cmd, opts) => execaSpawner.spawn(cmd, { ...opts, passthrough: false }) };
+const quiet: Spawner = { spawn: (cmd, opts) => processSpawner.spawn(cmd, { ...opts, passthrough: false }) };
 
 export interface AppState {
   name: string;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
-import { execaSpawner, type Spawner } from '../../src/supervisor/child-process.js';
+import { processSpawner, type Spawner } from '../../src/supervisor/child-process.js';
 import { createLogger } from '../../src/core/logger.js';
 import { EventBus } from '../../src/core/events.js';
 import { systemClock } from '../../src/core/clock.js';
@@ -23,7 +23,7 @@ async function makeSupervisor(t: Parameters<typeof tempDir>[0], file: string, en
       cb();
     },
   });
-  const quiet: Spawner = { spawn: (cmd, opts) => execaSpawner.spawn(cmd, { ...opts, passthrough: false }) };
+  const quiet: Spawner = { spawn: (cmd, opts) => processSpawner.spawn(cmd, { ...opts, passthrough: false }) };
   const sup = new Supervisor({
     config: { restart: 'on-failure', backoffInitialMs: 60_000, backoffMaxMs: 60_000, minUptimeMs: 1000, crashLoopRestarts: 5, stopTimeoutMs: 2000, appDir: dir, dataDir: dir },
     command: { file: process.execPath, args: [fixture(file)] },

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { RingBuffer } from '../../src/supervisor/ring-buffer.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
-import { execaSpawner, type Spawner } from '../../src/supervisor/child-process.js';
+import { processSpawner, type Spawner } from '../../src/supervisor/child-process.js';
 import { createLogger } from '../../src/core/logger.js';
 import { EventBus } from '../../src/core/events.js';
 import { systemClock } from '../../src/core/clock.js';
@@ -30,7 +30,7 @@ test('the supervisor keeps the last 1,000 app output lines, oldest first', async
     },
   });
   // The real execa spawner, only without copying 1,500 lines into the test runner's stdout.
-  const quiet: Spawner = { spawn: (cmd, opts) => execaSpawner.spawn(cmd, { ...opts, passthrough: false }) };
+  const quiet: Spawner = { spawn: (cmd, opts) => processSpawner.spawn(cmd, { ...opts, passthrough: false }) };
   const events = new EventBus();
   let seen = 0;
   events.on('log_line', () => seen++);

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { request, type Agent } from 'node:http';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
-import { execaSpawner, type Spawner } from '../../src/supervisor/child-process.js';
+import { processSpawner, type Spawner } from '../../src/supervisor/child-process.js';
 import { createLogger } from '../../src/core/logger.js';
 import { EventBus } from '../../src/core/events.js';
 import { systemClock } from '../../src/core/clock.js';
@@ -37,7 +37,7 @@ export async function handoffHarness(t: { after(fn: () => unknown): void }, mode
   const events = new EventBus();
   const port = await freePort();
   const appPort = await freePort();
-  const quiet: Spawner = { spawn: (cmd, opts) => execaSpawner.spawn(cmd, { ...opts, passthrough: false }) };
+  const quiet: Spawner = { spawn: (cmd, opts) => processSpawner.spawn(cmd, { ...opts, passthrough: false }) };
   const sup = new Supervisor({
     config: { restart: 'on-failure', backoffInitialMs: 300, backoffMaxMs: 1000, minUptimeMs: 1000, crashLoopRestarts: 5, stopTimeoutMs: 3000, appDir: dir, dataDir: dir },
     command: { file: process.execPath, args: [fixture(app)] },

@@ -5,12 +5,12 @@ import { createLogger } from '../../src/core/logger.js';
 import { EventBus, type MoltEvent } from '../../src/core/events.js';
 import { systemClock } from '../../src/core/clock.js';
 import { Supervisor } from '../../src/supervisor/supervisor.js';
-import { execaSpawner, type Spawner } from '../../src/supervisor/child-process.js';
+import { processSpawner, type Spawner } from '../../src/supervisor/child-process.js';
 import { createUpdateEngine, type Engine } from '../../src/update/engine.js';
 import type { LogRecord } from '../helpers/molt-process.js';
 import type { UpdateFixture } from './fixture.js';
 
-const quiet: Spawner = { spawn: (cmd, opts) => execaSpawner.spawn(cmd, { ...opts, passthrough: false }) };
+const quiet: Spawner = { spawn: (cmd, opts) => processSpawner.spawn(cmd, { ...opts, passthrough: false }) };
 
 export interface EngineRun {
   engine: Engine;
